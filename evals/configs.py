@@ -1,0 +1,91 @@
+"""The configurations an evaluation compares, by name.
+
+- "llamaindex-baseline": a plain llama-index VectorStoreIndex over Chroma, default
+  SentenceSplitter, top-k 2, the same embedding model (retrieval metrics only): the
+  "what you get out of the box" reference point (`evals/baseline.py`).
+- "dense": dense-only retrieval + the offline answerer.
+- "hybrid": hybrid (dense + BM25, fused) retrieval, retrieval metrics only.
+- "hybrid+offline": the default product configuration.
+- "llm": the default retrieval with the configured LLM answerer; only offered when an
+  LLM is configured in the settings.
+
+Deliberately left out: how each configuration is run (`evals/runner.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from newsrag.errors import InputError
+from newsrag.settings import Settings
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    name: str
+    description: str
+    kind: str  # "baseline" (llama-index reference), "retrieval" (no answers), "assistant"
+    retrieval_mode: str  # "dense" | "bm25" | "hybrid" | "llamaindex"
+    answerer: str | None = None  # AskOptions.answerer for "assistant" configurations
+    top_k: int | None = None  # retrieval depth scored; None = the settings' top_k
+
+    @property
+    def answers(self) -> bool:
+        return self.kind == "assistant"
+
+
+DEFAULT_CONFIG = "hybrid+offline"
+
+CONFIGS: dict[str, EvalConfig] = {
+    c.name: c
+    for c in (
+        EvalConfig("llamaindex-baseline", "llama-index VectorStoreIndex + Chroma, SentenceSplitter, top-k 2",
+                   "baseline", "llamaindex", top_k=2),
+        EvalConfig("dense", "dense-only retrieval + offline answerer", "assistant", "dense", answerer="offline"),
+        EvalConfig("hybrid", "hybrid retrieval (dense + BM25), retrieval only", "retrieval", "hybrid", top_k=10),
+        EvalConfig(DEFAULT_CONFIG, "hybrid retrieval + offline answerer (the product default)",
+                   "assistant", "hybrid", answerer="offline"),
+        EvalConfig("llm", "hybrid retrieval + the configured LLM answerer", "assistant", "hybrid", answerer="llm"),
+    )
+}
+
+
+def llm_backend(settings: Settings) -> str | None:
+    """The `answerer` setting the "llm" configuration runs with, or None when no LLM is configured.
+
+    An explicit NEWSRAG_ANSWERER wins; otherwise an endpoint means "openai", a GGUF "llamacpp".
+    """
+    if settings.answerer != "offline":
+        return settings.answerer
+    if settings.llm_base_url:
+        return "openai"
+    if settings.llm_gguf_path:
+        return "llamacpp"
+    return None
+
+
+def llm_configured(settings: Settings) -> bool:
+    return llm_backend(settings) is not None
+
+
+def available_configs(settings: Settings) -> list[str]:
+    """Every configuration this setup can run (the "llm" one needs an LLM in the settings)."""
+    return [name for name in CONFIGS if name != "llm" or llm_configured(settings)]
+
+
+def resolve_configs(names: Sequence[str] | None, settings: Settings) -> tuple[EvalConfig, ...]:
+    """Names from --config -> configurations; none given = every available one."""
+    if not names:
+        return tuple(CONFIGS[n] for n in available_configs(settings))
+    out = []
+    for name in names:
+        if name not in CONFIGS:
+            raise InputError(f"expected a configuration among {sorted(CONFIGS)}, got '{name}'",
+                             fix="pass --config with one of those names")
+        if name == "llm" and not llm_configured(settings):
+            raise InputError("expected an LLM to be configured for --config llm, got none",
+                             fix="set NEWSRAG_LLM_BASE_URL (and NEWSRAG_LLM_MODEL) or NEWSRAG_LLM_GGUF_PATH")
+        if CONFIGS[name] not in out:
+            out.append(CONFIGS[name])
+    return tuple(out)

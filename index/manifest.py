@@ -1,0 +1,352 @@
+"""The manifest: a SQLite file that is the docstore and the ledger of the index.
+
+It holds every indexed article (full cleaned text and metadata), the chunk table
+(id, article, ordinal, offsets), the files seen per run (path -> mtime, size, hash)
+and meta (embedding model, dimension, chunk settings, last run, a generation counter).
+Chroma holds only what search needs (vectors, chunk text, filterable metadata).
+
+Why SQLite and not llama-index's SimpleDocumentStore: that store is a JSON file
+rewritten whole on every persist, so a kill during a write loses or truncates the
+whole docstore, and it cannot answer "which chunks belong to files under this folder"
+without loading everything. SQLite in WAL mode commits one transaction per batch of
+articles: after a crash the manifest is exactly the last committed batch, never a
+half-written article. Readers keep reading while the indexer writes.
+
+Deliberately left out: vectors (they live in Chroma only) and any schema migration
+beyond `CREATE TABLE IF NOT EXISTS` (a newer schema asks for `newsrag index --rebuild`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsrag.errors import IndexStateError
+from newsrag.types import Article, Chunk
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    source_path TEXT NOT NULL,
+    url TEXT,
+    source TEXT,
+    dateline TEXT,
+    published TEXT,
+    part INTEGER NOT NULL DEFAULT 0,
+    content_hash TEXT NOT NULL,
+    fingerprint TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS article_sources (
+    article_id TEXT NOT NULL,
+    source_path TEXT NOT NULL,
+    PRIMARY KEY (article_id, source_path)
+);
+CREATE INDEX IF NOT EXISTS article_sources_by_path ON article_sources (source_path);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    token_count INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks (article_id, ordinal);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    mtime_ns INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL
+);
+"""
+
+_ARTICLE_COLUMNS = "id, title, text, source_path, url, source, dateline, published, part"
+
+
+def content_hash(article: Article) -> str:
+    """Hash of everything stored about an article: a change in any field re-indexes it."""
+    fields = (
+        article.title,
+        article.text,
+        article.url or "",
+        article.source or "",
+        article.dateline or "",
+        article.published.isoformat() if article.published else "",
+        str(article.part),
+    )
+    return hashlib.sha256("\x1f".join(fields).encode("utf-8")).hexdigest()
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: str
+    mtime_ns: int
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """One article as written in one transaction: the row, its sources and its chunks."""
+
+    article: Article
+    source_paths: tuple[str, ...]
+    fingerprint: str  # content hash + chunking; also stamped on each chunk in Chroma
+    chunks: tuple[Chunk, ...]
+
+
+def _article_from_row(row: sqlite3.Row | tuple) -> Article:
+    id_, title, text, source_path, url, source, dateline, published, part = row
+    return Article(
+        id=id_,
+        title=title,
+        text=text,
+        source_path=source_path,
+        url=url,
+        source=source,
+        dateline=dateline,
+        published=dt.date.fromisoformat(published) if published else None,
+        part=part,
+    )
+
+
+class Manifest:
+    """A connection to the manifest; `readonly=True` never creates or writes anything."""
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        try:
+            if readonly:
+                if not self.path.is_file():
+                    raise IndexStateError(
+                        f"expected an index manifest at {self.path}, got none",
+                        fix="build the index first: run `newsrag index seeds/`",
+                    )
+                self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+                self.conn.execute("PRAGMA journal_mode=WAL")
+                self.conn.execute("PRAGMA synchronous=FULL")
+                self.conn.executescript(_SCHEMA)
+                if self.get_meta("schema_version") is None:
+                    self.set_meta({"schema_version": SCHEMA_VERSION, "generation": "0"})
+            self.conn.execute("PRAGMA busy_timeout=10000")
+        except sqlite3.Error as exc:
+            raise IndexStateError(
+                f"expected a readable SQLite manifest at {self.path}, got {type(exc).__name__}: {exc}",
+                fix="check the data dir is writable and not full, or run `newsrag index --rebuild`",
+            ) from exc
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # ----------------------------------------------------------------- transactions
+    @contextmanager
+    def transaction(self, *, content: bool = True):
+        """BEGIN IMMEDIATE ... COMMIT; any error rolls back, so a batch is all or nothing.
+
+        `content=True` bumps the generation: readers re-read what changed. Bookkeeping
+        (meta, file stats) does not, so a no-op run leaves readers' caches valid.
+        """
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+                if content:
+                    self._bump_generation()
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise IndexStateError(
+                f"expected to write the manifest {self.path}, got {type(exc).__name__}: {exc}",
+                fix="free disk space / make the data dir writable and re-run `newsrag index`; "
+                "the last committed state is intact",
+            ) from exc
+
+    def _bump_generation(self) -> None:
+        self.conn.execute(
+            "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'"
+        )
+
+    # ----------------------------------------------------------------- meta
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def meta(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+
+    def set_meta(self, values: dict[str, str]) -> None:
+        def write(conn: sqlite3.Connection) -> None:
+            conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", values.items())
+
+        if self.conn.in_transaction:
+            write(self.conn)
+        else:
+            with self.transaction(content=False) as conn:
+                write(conn)
+
+    def generation(self) -> str:
+        return self.get_meta("generation") or "0"
+
+    # ----------------------------------------------------------------- articles
+    def write_articles(self, items: Sequence[StoredArticle]) -> None:
+        """Replace these articles, their sources and chunks in one transaction."""
+        now = dt.datetime.now(dt.timezone.utc).isoformat()
+        with self.transaction() as conn:
+            for item in items:
+                a = item.article
+                conn.execute("DELETE FROM chunks WHERE article_id = ?", (a.id,))
+                conn.execute("DELETE FROM article_sources WHERE article_id = ?", (a.id,))
+                conn.execute(
+                    f"INSERT OR REPLACE INTO articles ({_ARTICLE_COLUMNS}, content_hash, fingerprint) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        a.id, a.title, a.text, a.source_path, a.url, a.source, a.dateline,
+                        a.published.isoformat() if a.published else None, a.part,
+                        content_hash(a), item.fingerprint,
+                    ),
+                )
+                conn.executemany(
+                    "INSERT OR IGNORE INTO article_sources (article_id, source_path) VALUES (?, ?)",
+                    [(a.id, p) for p in item.source_paths],
+                )
+                conn.executemany(
+                    'INSERT INTO chunks (id, article_id, ordinal, start, "end", token_count) '
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [(c.id, a.id, c.ordinal, c.start, c.end, c.token_count) for c in item.chunks],
+                )
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_indexed', ?)", (now,))
+
+    def set_sources(self, sources: Mapping[str, Iterable[str]]) -> None:
+        """Replace the recorded source files of these articles, in one transaction."""
+        if not sources:
+            return
+        with self.transaction() as conn:
+            for article_id, paths in sources.items():
+                conn.execute("DELETE FROM article_sources WHERE article_id = ?", (article_id,))
+                conn.executemany(
+                    "INSERT OR IGNORE INTO article_sources (article_id, source_path) VALUES (?, ?)",
+                    [(article_id, p) for p in paths],
+                )
+
+    def delete_articles(self, article_ids: Iterable[str]) -> None:
+        ids = [(i,) for i in article_ids]
+        if not ids:
+            return
+        with self.transaction() as conn:
+            conn.executemany("DELETE FROM chunks WHERE article_id = ?", ids)
+            conn.executemany("DELETE FROM article_sources WHERE article_id = ?", ids)
+            conn.executemany("DELETE FROM articles WHERE id = ?", ids)
+
+    def clear(self) -> None:
+        """Drop all content (for --rebuild); meta keeps only schema and generation."""
+        with self.transaction() as conn:
+            for table in ("chunks", "article_sources", "articles", "files"):
+                conn.execute(f"DELETE FROM {table}")
+            conn.execute("DELETE FROM meta WHERE key NOT IN ('schema_version', 'generation')")
+
+    def fingerprints(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT id, fingerprint FROM articles").fetchall())
+
+    def sources(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for article_id, path in self.conn.execute(
+            "SELECT article_id, source_path FROM article_sources ORDER BY article_id, source_path"
+        ):
+            out.setdefault(article_id, []).append(path)
+        return out
+
+    def article(self, article_id: str) -> Article | None:
+        row = self.conn.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return _article_from_row(row) if row else None
+
+    def articles(self) -> list[Article]:
+        rows = self.conn.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY id").fetchall()
+        return [_article_from_row(r) for r in rows]
+
+    def article_count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    def article_titles(self) -> tuple[tuple[str, str], ...]:
+        return tuple(self.conn.execute("SELECT id, title FROM articles ORDER BY title, id").fetchall())
+
+    # ----------------------------------------------------------------- chunks
+    def chunk_count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+    def chunk_owners(self) -> dict[str, tuple[str, str]]:
+        """chunk id -> (article id, article fingerprint): what Chroma's copy must carry."""
+        rows = self.conn.execute(
+            "SELECT c.id, c.article_id, a.fingerprint FROM chunks c JOIN articles a ON a.id = c.article_id"
+        ).fetchall()
+        return {cid: (aid, fp) for cid, aid, fp in rows}
+
+    def chunk_ids_of(self, article_id: str) -> list[str]:
+        rows = self.conn.execute("SELECT id FROM chunks WHERE article_id = ? ORDER BY ordinal", (article_id,))
+        return [r[0] for r in rows]
+
+    def chunks(self) -> list[Chunk]:
+        """Every chunk, text sliced from its article, ordered by article id then ordinal."""
+        rows = self.conn.execute(
+            'SELECT c.id, c.article_id, c.ordinal, c.start, c."end", c.token_count, '
+            "a.title, a.text, a.source_path, a.source, a.dateline, a.published "
+            "FROM chunks c JOIN articles a ON a.id = c.article_id ORDER BY c.article_id, c.ordinal"
+        ).fetchall()
+        return [
+            Chunk(
+                id=cid, article_id=aid, ordinal=ordinal, text=text[start:end], start=start, end=end,
+                title=title, source_path=path, token_count=tokens, source=source, dateline=dateline,
+                published=dt.date.fromisoformat(published) if published else None,
+            )
+            for cid, aid, ordinal, start, end, tokens, title, text, path, source, dateline, published in rows
+        ]
+
+    def orphan_chunk_ids(self) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT c.id FROM chunks c LEFT JOIN articles a ON a.id = c.article_id WHERE a.id IS NULL"
+        )
+        return [r[0] for r in rows]
+
+    # ----------------------------------------------------------------- files
+    def files(self) -> dict[str, FileRecord]:
+        rows = self.conn.execute("SELECT path, mtime_ns, size, sha256 FROM files").fetchall()
+        return {r[0]: FileRecord(*r) for r in rows}
+
+    def replace_files(self, under: Sequence[str], records: Iterable[FileRecord]) -> None:
+        """Forget recorded files under these roots, then record this run's files."""
+        with self.transaction(content=False) as conn:
+            for path in self.files():
+                if is_under(path, under):
+                    conn.execute("DELETE FROM files WHERE path = ?", (path,))
+            conn.executemany(
+                "INSERT OR REPLACE INTO files (path, mtime_ns, size, sha256) VALUES (?, ?, ?, ?)",
+                [(r.path, r.mtime_ns, r.size, r.sha256) for r in records],
+            )
+
+
+def is_under(path: str, roots: Sequence[str]) -> bool:
+    """True when `path` is one of `roots` or inside one of them (all resolved strings)."""
+    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)

@@ -1,0 +1,392 @@
+"""The indexer: load -> chunk -> embed -> write Chroma + manifest, incrementally and crash-safely.
+
+One run (`Indexer.index(paths)`), under a process lock (`index/lock.py`):
+1. Reconcile. Chroma and the manifest are compared chunk by chunk (id + the article
+   fingerprint stamped on each chunk). Chroma chunks the manifest does not know are
+   deleted; manifest articles whose chunks are missing or stale in Chroma are re-embedded.
+   This is what a kill -9 at any point leaves to repair, and it is all it can leave,
+   because of the write order below.
+2. Plan. Loaded articles are compared with the manifest by id (ids are content hashes,
+   `index/ids.py`) and fingerprint (content + chunking): new or changed ones are embedded,
+   unchanged ones are skipped. Articles whose files lie under this run's paths and were
+   not seen are removed (indexing `uploads/` never touches `seeds/`). One story in two
+   files is stored once with both paths.
+3. Write, per batch of articles: Chroma first (deterministic chunk ids, so a repeat is an
+   overwrite), then the manifest in one SQLite transaction. Removals go the other way:
+   manifest first, then Chroma. Either way a crash leaves only Chroma extras (deleted by
+   the next reconcile) or manifest articles with missing chunks (re-embedded by it).
+
+`check_invariants(settings)` names every broken invariant; tests use it after crashes.
+
+Deliberately left out: parallel embedding processes and file watching. One writer at a
+time, started by the CLI or the UI; `needs_indexing` is the cheap "is there work" check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.chunker import Chunker
+from index.lock import IndexLock
+from index.manifest import FileRecord, Manifest, StoredArticle, content_hash, file_sha256, is_under
+from index.progress import IndexProgress, ProgressCallback, emit
+from index.store import ChromaIndex
+from newsrag.errors import IndexStateError, InputError, NewsragError
+from newsrag.protocols import Embedder
+from newsrag.settings import Settings
+from newsrag.types import Article, IndexReport
+
+__all__ = ["Indexer", "IndexProgress", "needs_indexing", "check_invariants", "discover_files"]
+
+REBUILD_FIX = "re-index everything with the new model: `newsrag index --rebuild <folder>`"
+
+
+def fingerprint(article: Article, chunker: Chunker) -> str:
+    """What an article's chunks in Chroma must match: its content and the chunking used."""
+    return hashlib.sha256(f"{content_hash(article)}|{chunker.signature}".encode()).hexdigest()[:24]
+
+
+def _resolved(path: str | Path) -> str:
+    return str(Path(path).resolve())
+
+
+def discover_files(paths: Sequence[str | Path]) -> list[str]:
+    """The files a run over `paths` considers (resolved): the loader's own walk."""
+    from index.loaders import discover_files as loader_discover
+
+    return sorted(_resolved(p) for p in loader_discover([Path(p) for p in paths]))
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    occurrences: tuple[tuple[Article, str], ...]  # (article, resolved file), duplicates kept
+    problems: tuple
+    files_seen: tuple[str, ...]
+
+    @property
+    def article_count(self) -> int:
+        return len({a.id for a, _ in self.occurrences})
+
+
+@dataclass
+class _Plan:
+    embed: list[tuple[Article, tuple[str, ...]]] = field(default_factory=list)
+    unchanged: int = 0
+    added: int = 0
+    updated: int = 0
+    remove: list[str] = field(default_factory=list)
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict)  # unchanged articles, new paths
+    replacements: int = 0  # removed articles whose file now holds an edited version (reported as updated)
+
+
+class Indexer:
+    def __init__(self, settings: Settings, embedder: Embedder, chunker: Chunker | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.chunker = chunker or Chunker.from_settings(settings)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Indexer:
+        if embedder is None:
+            from index.embedder import load_embedder
+
+            embedder = load_embedder(settings)
+        return cls(settings, embedder)
+
+    @property
+    def write_batch_chunks(self) -> int:
+        # Several encode batches per write: fewer Chroma calls and manifest commits.
+        return max(32, self.settings.embed_batch_size * 8)
+
+    def _load(self, paths: Sequence[Path], progress: ProgressCallback | None = None) -> _Loaded:
+        """Load file by file, so that one story found in several files keeps every path.
+
+        `load_articles` keeps one Article per id (the first path); the indexer also needs
+        the other paths, for deletion scope and to report where a story came from.
+        """
+        from index.loaders import discover_files as loader_discover
+        from index.loaders import load_articles
+
+        max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
+        files = loader_discover(paths)
+        found_in: list[Path] = [p for p in paths if not any(is_under(str(f), [_resolved(p)]) for f in files)]
+        occurrences: list[tuple[Article, str]] = []
+        problems: list = []
+        if found_in:  # missing paths, empty folders, unsupported single files: the loader's words
+            problems.extend(load_articles(found_in, max_bytes).problems)
+        every = max(1, len(files) // 20)  # about 20 load events, whatever the corpus size
+        for n, path in enumerate(files, start=1):
+            if n % every == 0:
+                emit(progress, "load", n, len(files), f"read {n}/{len(files)} files")
+            result = load_articles([path], max_bytes)
+            problems.extend(result.problems)
+            occurrences.extend((a, _resolved(a.source_path)) for a in result.articles)
+        return _Loaded(tuple(occurrences), tuple(problems), tuple(str(f) for f in files))
+
+    def index(self, paths: Sequence[str | Path], progress: ProgressCallback | None = None,
+              rebuild: bool = False) -> IndexReport:
+        started = time.perf_counter()
+        if not paths:
+            raise InputError("expected at least one file or folder to index, got none",
+                             fix="name a folder, e.g. `newsrag index seeds/`")
+        paths = [Path(p) for p in paths]
+        roots = [_resolved(p) for p in paths]
+        with IndexLock(self.settings.data_dir):
+            manifest = Manifest(self.settings.manifest_path)
+            try:
+                return self._run(manifest, paths, roots, progress, rebuild, started)
+            finally:
+                manifest.close()
+
+    def _run(self, manifest: Manifest, paths, roots, progress, rebuild, started) -> IndexReport:
+        settings = self.settings
+        indexed_with = manifest.get_meta("embedding_model")
+        if indexed_with and indexed_with != self.embedder.name and not rebuild:
+            raise IndexStateError(
+                f"expected embedding model {indexed_with!r} (the index at {settings.index_location} was built "
+                f"with it), got {self.embedder.name!r}",
+                fix=f"{REBUILD_FIX}, or set NEWSRAG_EMBEDDING_MODEL={indexed_with}",
+            )
+        if rebuild:
+            ChromaIndex.drop(settings)
+            manifest.clear()
+        chroma = ChromaIndex.open_for_write(settings)
+        manifest.set_meta({
+            "embedding_model": self.embedder.name,
+            "embedding_dimension": str(self.embedder.dimension),
+            "chunking": self.chunker.signature,
+            "run_state": "running",
+        })
+        emit(progress, "load", 0, 0, f"reading {', '.join(map(str, paths))}")
+        loaded = self._load(paths, progress)
+        emit(progress, "load", len(loaded.files_seen), len(loaded.files_seen),
+             f"{loaded.article_count} articles in {len(loaded.files_seen)} files")
+        try:
+            damaged = self._reconcile(manifest, chroma, progress)
+            plan = self._plan(manifest, loaded.occurrences, roots, damaged)
+            self._remove(manifest, chroma, plan, progress)
+            manifest.set_sources(plan.sources)
+            embedded = self._embed_and_write(manifest, chroma, plan, progress)
+            self._record_files(manifest, roots, loaded.files_seen)
+            manifest.set_meta({"run_state": "done"})
+        except NewsragError:
+            raise
+        except Exception as exc:  # Chroma / disk errors: the committed state stays consistent
+            raise IndexStateError(
+                f"expected to write the index at {settings.index_location}, got {type(exc).__name__}: {exc}",
+                fix="free disk space / make the data dir writable and re-run `newsrag index`; "
+                "it resumes from the last committed batch",
+            ) from exc
+        report = IndexReport(
+            added=plan.added,
+            updated=plan.updated,
+            unchanged=plan.unchanged,
+            removed=max(0, len(plan.remove) - plan.replacements),
+            chunks_total=manifest.chunk_count(),
+            chunks_embedded=embedded,
+            seconds=time.perf_counter() - started,
+            problems=tuple(loaded.problems),
+        )
+        emit(progress, "done", 1, 1, f"{report.chunks_total} chunks, {embedded} embedded")
+        return report
+
+    def _reconcile(self, manifest: Manifest, chroma: ChromaIndex, progress) -> set[str]:
+        """Delete Chroma chunks the manifest does not vouch for; return articles to re-embed."""
+        owners = manifest.chunk_owners()
+        in_chroma = chroma.fingerprints()
+        extra = [cid for cid, fp in in_chroma.items() if cid not in owners or owners[cid][1] != fp]
+        damaged = {aid for cid, (aid, fp) in owners.items() if in_chroma.get(cid) != fp}
+        if extra or damaged:
+            emit(progress, "reconcile", 0, len(extra) + len(damaged),
+                 f"repairing: {len(extra)} stray chunks, {len(damaged)} articles to re-embed")
+            chroma.delete(extra)
+            emit(progress, "reconcile", len(extra) + len(damaged), len(extra) + len(damaged), "repaired")
+        return damaged
+
+    def _plan(self, manifest: Manifest, occurrences: Sequence[tuple[Article, str]], roots: list[str],
+              damaged: set[str]) -> _Plan:
+        seen: dict[str, Article] = {}
+        seen_paths: dict[str, set[str]] = {}
+        for article, path in sorted(occurrences, key=lambda o: (o[1], o[0].part)):
+            seen.setdefault(article.id, article)  # the first path in sorted order, as the loader does
+            seen_paths.setdefault(article.id, set()).add(path)
+        stored_fp = manifest.fingerprints()
+        stored_sources = manifest.sources()
+        plan = _Plan()
+        # Stored articles under this run's roots that were not seen lose those paths.
+        replaced_paths: set[str] = set()
+        for aid, paths in stored_sources.items():
+            if aid in seen:
+                continue
+            kept = tuple(p for p in paths if not is_under(p, roots))
+            if len(kept) == len(paths):
+                continue
+            if kept:
+                plan.sources[aid] = kept
+            else:
+                plan.remove.append(aid)
+                replaced_paths.update(paths)
+        for aid, article in seen.items():
+            outside = [p for p in stored_sources.get(aid, []) if not is_under(p, roots)]
+            paths = tuple(sorted(set(outside) | seen_paths[aid]))
+            if stored_fp.get(aid) == fingerprint(article, self.chunker) and aid not in damaged:
+                plan.unchanged += 1
+                if set(paths) != set(stored_sources.get(aid, [])):
+                    plan.sources[aid] = paths
+                continue
+            plan.embed.append((article, paths))
+            if aid in stored_fp:
+                plan.updated += 1
+            elif replaced_paths & seen_paths[aid]:
+                plan.updated += 1  # an edited file: its story got a new content id
+                plan.replacements += 1
+            else:
+                plan.added += 1
+        # Damaged articles this run did not load (other folders): restore from the manifest.
+        for aid in sorted(damaged - set(seen) - set(plan.remove)):
+            article = manifest.article(aid)
+            if article is not None:
+                plan.embed.append((article, tuple(plan.sources.get(aid, stored_sources.get(aid, ())))))
+        return plan
+
+    def _remove(self, manifest: Manifest, chroma: ChromaIndex, plan: _Plan, progress) -> None:
+        if not plan.remove:
+            return
+        emit(progress, "remove", 0, len(plan.remove), f"removing {len(plan.remove)} articles")
+        chunk_ids = [cid for aid in plan.remove for cid in manifest.chunk_ids_of(aid)]
+        manifest.delete_articles(plan.remove)  # manifest first: a crash leaves strays, not holes
+        chroma.delete(chunk_ids)
+        emit(progress, "remove", len(plan.remove), len(plan.remove), "removed")
+
+    def _embed_and_write(self, manifest: Manifest, chroma: ChromaIndex, plan: _Plan, progress) -> int:
+        items = [
+            StoredArticle(article, paths, fingerprint(article, self.chunker), self.chunker.chunk(article))
+            for article, paths in plan.embed
+        ]
+        total = sum(len(i.chunks) for i in items)
+        emit(progress, "embed", 0, total, f"embedding {total} chunks of {len(items)} articles")
+        done = 0
+        batch: list[StoredArticle] = []
+        for n, item in enumerate(items):
+            batch.append(item)
+            if sum(len(i.chunks) for i in batch) >= self.write_batch_chunks or n == len(items) - 1:
+                done += self._write_batch(manifest, chroma, batch)
+                emit(progress, "embed", done, total, f"{done}/{total} chunks")
+                batch = []
+        return done
+
+    def _write_batch(self, manifest: Manifest, chroma: ChromaIndex, batch: list[StoredArticle]) -> int:
+        chunks = [c for item in batch for c in item.chunks]
+        vectors = self.embedder.embed_documents([c.embedding_text for c in chunks])
+        # Old chunks of a re-written article beyond its new count would be strays: drop them.
+        stale = [cid for item in batch for cid in manifest.chunk_ids_of(item.article.id)
+                 if cid not in {c.id for c in item.chunks}]
+        chroma.add(chunks, vectors, {item.article.id: item.fingerprint for item in batch})
+        chroma.delete(stale)
+        manifest.write_articles(batch)  # the commit point of this batch
+        return len(chunks)
+
+    def _record_files(self, manifest: Manifest, roots: list[str], files_seen: Sequence[str]) -> None:
+        known = manifest.files()
+        records = []
+        for path in files_seen:
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            old = known.get(path)
+            if old and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size:
+                records.append(old)
+            else:
+                records.append(FileRecord(path, st.st_mtime_ns, st.st_size, file_sha256(path)))
+        manifest.replace_files(roots, records)
+
+
+def needs_indexing(settings: Settings, paths: Sequence[str | Path]) -> bool:
+    """True when there is no finished index, or a file under `paths` was added, changed or removed.
+
+    Cheap: stat (mtime + size) first, a content hash only for files whose stat changed.
+    """
+    if not settings.manifest_path.is_file():
+        return True
+    try:
+        manifest = Manifest(settings.manifest_path, readonly=True)
+    except IndexStateError:
+        return True
+    try:
+        meta = manifest.meta()
+        if meta.get("run_state") != "done" or meta.get("embedding_model") != settings.embedding_model:
+            return True
+        if meta.get("chunking") != Chunker.from_settings(settings).signature:
+            return True
+        roots = [_resolved(p) for p in paths]
+        recorded = {p: r for p, r in manifest.files().items() if is_under(p, roots)}
+    finally:
+        manifest.close()
+    current = discover_files(paths)
+    if set(current) != set(recorded):
+        return True
+    for path in current:
+        rec = recorded[path]
+        try:
+            st = os.stat(path)
+        except OSError:
+            return True
+        if (st.st_mtime_ns, st.st_size) != (rec.mtime_ns, rec.size) and file_sha256(path) != rec.sha256:
+            return True
+    return False
+
+
+def check_invariants(settings: Settings) -> list[str]:
+    """Every broken index invariant, in words; [] for a healthy index."""
+    problems: list[str] = []
+    manifest = Manifest(settings.manifest_path, readonly=True)
+    try:
+        chroma = ChromaIndex.open_for_read(settings)
+        owners = manifest.chunk_owners()
+        manifest_ids = set(owners)
+        manifest_count = manifest.chunk_count()
+        if len(manifest_ids) != manifest_count:
+            problems.append(f"chunk ids not unique in manifest: {manifest_count} rows, {len(manifest_ids)} ids")
+        orphans = manifest.orphan_chunk_ids()
+        if orphans:
+            problems.append(f"orphan chunks in manifest (no article): {orphans[:5]}")
+        chroma_count = chroma.count()
+        if chroma_count != manifest_count:
+            problems.append(f"Chroma holds {chroma_count} chunks, manifest {manifest_count}")
+        got = chroma.collection.get(include=["documents", "metadatas"])
+        chroma_ids = list(got["ids"])
+        if len(set(chroma_ids)) != len(chroma_ids):
+            problems.append("duplicate chunk ids in Chroma")
+        stray = set(chroma_ids) - manifest_ids
+        if stray:
+            problems.append(f"{len(stray)} Chroma chunks not in manifest (orphans), e.g. {sorted(stray)[:3]}")
+        missing = manifest_ids - set(chroma_ids)
+        if missing:
+            problems.append(f"{len(missing)} manifest chunks missing from Chroma, e.g. {sorted(missing)[:3]}")
+        texts = {a.id: a.text for a in manifest.articles()}
+        by_article: dict[str, list[int]] = {}
+        for chunk in manifest.chunks():
+            by_article.setdefault(chunk.article_id, []).append(chunk.ordinal)
+        for cid, doc, meta in zip(chroma_ids, got["documents"], got["metadatas"], strict=True):
+            if cid not in owners:
+                continue
+            aid, fp = owners[cid]
+            if meta.get("fingerprint") != fp or meta.get("article_id") != aid:
+                problems.append(f"chunk {cid} in Chroma is stale (fingerprint or article differs)")
+            elif texts[aid][int(meta["start"]):int(meta["end"])] != doc:
+                problems.append(f"chunk {cid}: article text[{meta['start']}:{meta['end']}] != chunk text")
+        for aid, ordinals in by_article.items():
+            if sorted(ordinals) != list(range(len(ordinals))):
+                problems.append(f"article {aid} has non-contiguous chunk ordinals {sorted(ordinals)[:10]}")
+        for aid, text in texts.items():
+            if text.strip() and aid not in by_article:
+                problems.append(f"article {aid} has text but no chunks")
+    finally:
+        manifest.close()
+    return problems

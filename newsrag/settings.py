@@ -1,0 +1,121 @@
+"""The one settings object, read from `NEWSRAG_*` environment variables and CLI flags.
+
+Built once at the edge (CLI `main`, UI launcher, test fixtures) and passed down
+explicitly; no module reads the environment or a global for configuration.
+
+Deliberately left out: config files. Environment and flags cover every deployment we
+support; a `.env` file is read by pydantic-settings only if the user points at one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from newsrag.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_data_dir() -> Path:
+    """A gitignored folder in the project when run from a checkout, else in the cwd."""
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / "data"
+    return Path.cwd() / "newsrag-data"
+
+
+AnswererName = Literal["offline", "openai", "llamacpp"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSRAG_", extra="ignore", frozen=True)
+
+    # --- where the index lives
+    data_dir: Path = Field(default_factory=default_data_dir)
+    chroma_url: str | None = None  # e.g. http://127.0.0.1:8000 ; None = embedded on-disk Chroma
+    collection: str = "newsrag"
+
+    # --- ingestion
+    embedding_model: str = "all-MiniLM-L6-v2"  # the packaged copy is used for this name
+    embed_batch_size: int = Field(default=64, ge=1, le=4096)
+    chunk_tokens: int = Field(default=192, ge=32, le=2048)
+    chunk_overlap_tokens: int = Field(default=32, ge=0, le=1024)
+    max_file_mb: float = Field(default=20.0, gt=0)
+
+    # --- retrieval
+    top_k: int = Field(default=6, ge=1, le=50)
+    candidate_k: int = Field(default=30, ge=1, le=500)
+    rrf_k: int = Field(default=60, ge=1)
+    reranker_model: str | None = None  # any sentence-transformers CrossEncoder name or path
+
+    # --- answering
+    answerer: AnswererName = "offline"
+    refusal_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
+    strict: bool = False  # drop unsupported sentences instead of marking them
+    nli_model: str | None = None  # optional CrossEncoder NLI model name or path
+    max_question_chars: int = Field(default=2000, ge=10)
+
+    # --- optional LLM
+    llm_base_url: str | None = None  # OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1
+    llm_model: str | None = None
+    llm_api_key: str = "not-needed"
+    llm_gguf_path: Path | None = None  # in-process llama.cpp model
+    llm_timeout_s: float = Field(default=60.0, gt=0)
+    llm_max_tokens: int = Field(default=384, ge=16)
+    llm_temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+
+    # --- UI server
+    host: str = "127.0.0.1"
+    port: int = Field(default=7860, ge=0, le=65535)
+    auth: str | None = None  # "user:pass" for basic auth
+
+    @field_validator("auth")
+    @classmethod
+    def _auth_has_colon(cls, value: str | None) -> str | None:
+        if value is not None and ":" not in value:
+            raise ValueError("expected 'user:password', got a value without ':'")
+        return value
+
+    @field_validator("chunk_overlap_tokens")
+    @classmethod
+    def _overlap_below_size(cls, value: int, info) -> int:
+        size = info.data.get("chunk_tokens", 192)
+        if value >= size:
+            raise ValueError(f"expected chunk_overlap_tokens < chunk_tokens ({size}), got {value}")
+        return value
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.data_dir / "manifest.sqlite3"
+
+    @property
+    def index_location(self) -> str:
+        return self.chroma_url or str(self.chroma_dir)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings from the environment plus explicit overrides (None = not given).
+
+    Raises ConfigError with the offending setting named, instead of pydantic's traceback.
+    """
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)
+    except Exception as exc:  # pydantic.ValidationError, but keep pydantic out of callers
+        errors = getattr(exc, "errors", None)
+        if callable(errors):
+            parts = []
+            for err in errors():
+                loc = ".".join(str(p) for p in err.get("loc", ()))
+                parts.append(f"NEWSRAG_{loc.upper()}: {err.get('msg')}")
+            detail = "; ".join(parts)
+        else:
+            detail = str(exc)
+        raise ConfigError(f"invalid settings: {detail}", fix="correct the variable or flag named") from exc

@@ -1,0 +1,215 @@
+"""Anchors: the dates, numbers and names that make a sentence specific, and question kinds.
+
+A sentence that says "September 19" is only supported by a passage that says
+September 19 too; a question that asks about "the October 3 deadline" is only
+answered by evidence that mentions October 3. The answerer, the refusal rule and
+the support checker all compare anchors, so they are found in one place.
+
+Matching uses normalised keys: "Sept. 19", "19 September" and "September 19th" share
+the key "september 19"; "1,500" and "1500" share "1500"; "forty" is "40".
+
+Deliberately left out: a named-entity model (none is available offline); names are
+capitalised word runs, which is what news copy gives us.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from newsrag.text import normalize
+
+MONTHS = {
+    "january": "january", "jan": "january", "february": "february", "feb": "february",
+    "march": "march", "mar": "march", "april": "april", "apr": "april", "may": "may",
+    "june": "june", "jun": "june", "july": "july", "jul": "july", "august": "august",
+    "aug": "august", "september": "september", "sept": "september", "sep": "september",
+    "october": "october", "oct": "october", "november": "november", "nov": "november",
+    "december": "december", "dec": "december",
+}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
+    "dozen": 12, "dozens": 12, "hundreds": 100, "thousands": 1000, "million": 1000000,
+}
+
+_MONTH_RE = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+_DATE = re.compile(
+    rf"\b(?:{_MONTH_RE}\s+\d{{1,2}}(?!\d)(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RE}(?:,?\s+\d{{4}})?"
+    rf"|{_MONTH_RE}\s+\d{{4}}"
+    rf"|(?<![\w-])(?:19|20)\d\d(?![\w-]))"
+)
+_MONTH_ONLY = re.compile(rf"\b{_MONTH_RE}(?![\w])")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:\s?%|\s?percent)?(?![\w])|\b\d+(?:st|nd|rd|th)\b")
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+# A run of capitalised words, allowing joiners inside: "Revolution Guards Corps", "Al-e Sadeq",
+# "Abu Mahdi al-Muhandis", "Kurdistan Regional Government (KRG)".
+_CAP = r"(?:[A-Z][\w'’.-]*[\w]|[A-Z])"
+_NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:al|el|bin|ibn|de|of|the|for)[-\s]+)?{_CAP})*")
+
+# Capitalised words that are not names on their own (sentence starters, titles).
+_NOT_NAMES = frozenset(
+    """
+    the a an in on at by for with from to of and or but if as it its this that these those there
+    he she they we i you his her their our my your who what when where why how which whose
+    according after before during while since until although however meanwhile also
+    mr mrs ms dr general gen brigadier major lieutenant colonel president minister commander
+    ambassador spokesman spokeswoman chief head deputy senior official officials sources
+    monday tuesday wednesday thursday friday saturday sunday read more
+    did does do is are was were has have had can will would should tell give list describe
+    explain name show summarize summarise please is isn't did didn't was wasn't
+    """.split()
+)
+_TITLE_WORDS = frozenset(
+    "general gen brigadier brigadier-general major lieutenant colonel president minister "
+    "commander ambassador chief deputy senior mr mrs ms dr amb foreign defense defence interior "
+    "prime supreme leader spokesman spokeswoman".split()
+)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    kind: str  # "date", "number" or "name"
+    text: str  # as written
+    key: str  # normalised form used for matching
+    start: int
+    end: int
+
+
+def _date_key(text: str) -> str:
+    t = normalize(text).replace(".", "").replace(",", "")
+    t = re.sub(r"(\d+)(st|nd|rd|th)\b", r"\1", t).replace(" of ", " ")
+    parts = t.split()
+    month = next((MONTHS[p] for p in parts if p in MONTHS), None)
+    nums = [p for p in parts if p.isdigit()]
+    day = next((n for n in nums if len(n) <= 2), None)
+    year = next((n for n in nums if len(n) == 4), None)
+    return " ".join(p for p in (month, day, year) if p)
+
+
+def number_key(text: str) -> str:
+    t = normalize(text).replace("percent", "%").replace(" ", "")
+    t = re.sub(r"(\d)(st|nd|rd|th)$", r"\1", t)
+    if t in NUMBER_WORDS:
+        return str(NUMBER_WORDS[t])
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?%?", t):
+        t = t.replace(",", "")
+    return t
+
+
+def name_key(text: str) -> str:
+    return " ".join(w.removesuffix("'s") for w in re.split(r"[\s-]+", normalize(text)) if w)
+
+
+def find_anchors(text: str) -> list[Anchor]:
+    """Dates, numbers and names in `text`, non-overlapping, in order of appearance.
+
+    >>> [(a.kind, a.key) for a in find_anchors("Tehran set a deadline of Sept. 19 for 2 groups.")]
+    [('name', 'tehran'), ('date', 'september 19'), ('number', '2')]
+    """
+    taken: list[tuple[int, int]] = []
+    found: list[Anchor] = []
+
+    def free(s: int, e: int) -> bool:
+        return all(e <= a or s >= b for a, b in taken)
+
+    for m in _DATE.finditer(text):
+        key = _date_key(m.group(0))
+        if key:
+            found.append(Anchor("date", m.group(0), key, m.start(), m.end()))
+            taken.append((m.start(), m.end()))
+    for m in _NUMBER.finditer(text):
+        if free(m.start(), m.end()):
+            found.append(Anchor("number", m.group(0), number_key(m.group(0)), m.start(), m.end()))
+            taken.append((m.start(), m.end()))
+    for m in _NUMBER_WORD.finditer(text):
+        if free(m.start(), m.end()) and m.group(0).lower() not in ("one",):
+            found.append(Anchor("number", m.group(0), number_key(m.group(0)), m.start(), m.end()))
+            taken.append((m.start(), m.end()))
+    for m in _NAME.finditer(text):
+        s, e = m.start(), m.end()
+        words = m.group(0).split()
+        # Trim leading words that are capitalised only because they are function words or titles.
+        while words and words[0].lower().strip(".") in _NOT_NAMES:
+            s += len(words[0])
+            while s < e and text[s].isspace():
+                s += 1
+            words = words[1:]
+        if not words or not free(s, e):
+            continue
+        phrase = text[s:e].rstrip(".")
+        if _MONTH_ONLY.fullmatch(phrase) or phrase.lower() in WEEKDAYS:
+            continue
+        found.append(Anchor("name", phrase, name_key(phrase), s, s + len(phrase)))
+        taken.append((s, e))
+    found.sort(key=lambda a: a.start)
+    return found
+
+
+def anchor_in(anchor: Anchor, text: str, text_anchors: list[Anchor] | None = None) -> bool:
+    """Whether `text` states the same date/number/name as `anchor`.
+
+    Names match when every word of the name that is not a title occurs in the text
+    ("General Qaani" matches "Qaani"); dates and numbers match by normalised key.
+    """
+    norm = normalize(text)
+    if anchor.kind == "name":
+        toks = [w for w in name_key(anchor.text).split() if w not in _TITLE_WORDS]
+        if not toks:
+            return True
+        words = set(re.findall(r"[\w']+", norm.replace("-", " ")))
+        words |= set(re.findall(r"\w+(?:\.\w+)+", norm))  # dotted abbreviations: "U.S", "U.N"
+        words |= {w[:-2] for w in words if w.endswith("'s")}
+        return all(t.removesuffix("'s") in words for t in toks)
+    others = text_anchors if text_anchors is not None else find_anchors(text)
+    if anchor.kind == "date":
+        for other in others:
+            if other.kind != "date":
+                continue
+            mine, theirs = anchor.key.split(), other.key.split()
+            # "September 19" is stated by "September 19, 2023"; "2023" alone by "March 19, 2023".
+            if all(p in theirs for p in mine):
+                return True
+        return False
+    return any(o.kind == "number" and o.key == anchor.key for o in others) or (
+        anchor.key.isdigit() and any(o.kind == "date" and anchor.key in o.key.split() for o in others)
+    )
+
+
+_KIND_PATTERNS = (
+    ("when", re.compile(r"^\s*(when|what (date|day|month|year|time)|by when|since when|on what (date|day))\b|\bwhat was the date\b|\bwhich (day|date|month|year)\b", re.I)),
+    ("number", re.compile(r"\bhow (many|much|far|long|old|large|big|wide|often)\b|\bwhat (number|percentage|distance|share)\b", re.I)),
+    ("who", re.compile(r"^\s*(who|whom|whose)\b|\bwhich (official|person|commander|minister|general|country|agency|group|organi[sz]ation|newspaper|outlet)\b|\bwho\b", re.I)),
+    ("where", re.compile(r"^\s*where\b|\bin which (city|country|region|place)\b|\bwhat (city|country|region|place)\b", re.I)),
+    ("why", re.compile(r"^\s*why\b|\bwhat (was|is) the reason\b", re.I)),
+)
+
+
+def question_kind(question: str) -> str:
+    """The kind of answer asked for: when, number, who, where, why or other.
+
+    >>> question_kind("How far from the border did Iran tell ISIL to stay?")
+    'number'
+    """
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(question):
+            return kind
+    return "other"
+
+
+def satisfies_kind(kind: str, sentence_anchors: list[Anchor], sentence: str) -> bool:
+    """Whether a sentence contains the type of thing a question of `kind` asks for."""
+    if kind == "when":
+        return any(a.kind == "date" for a in sentence_anchors) or bool(
+            re.search(r"\b(today|yesterday|last (week|month|year)|on (monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b", sentence, re.I)
+        )
+    if kind == "number":
+        return any(a.kind == "number" for a in sentence_anchors)
+    if kind in ("who", "where"):
+        return any(a.kind == "name" for a in sentence_anchors)
+    return True

@@ -1,0 +1,417 @@
+"""The Assistant: one question in, one cited and checked Answer out.
+
+`ask` runs the read path: validate the question, condense a follow-up into a
+standalone query, retrieve (dense + BM25), draft an answer (offline extractive, or an
+LLM), number citations by evidence span, check every sentence against its citations,
+apply strict mode, and time each stage. LLM failures never escape: the offline
+answerer takes over and the Answer carries a note saying so.
+
+Heavy parts (embedding model, index reader, checker) load lazily but once, so the UI
+can start before the model is warm and a CLI `status` never loads the model.
+
+Deliberately left out: rendering (the UI and CLI format Answers) and conversation
+memory (`rag/conversation.py`).
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+
+from newsrag.errors import BackendError, InputError, NewsragError
+from newsrag.protocols import ChatModel, Embedder, IndexReader
+from newsrag.settings import Settings
+from newsrag.types import Answer, AnswerSentence, Article, AskOptions, Citation, IndexStatus, Passage, Timing, Turn
+from rag.condense import condense_question
+from rag.conversation import example_questions as _example_questions
+from rag.draft import Answerer, Draft, Evidence
+from rag.offline_answerer import OfflineAnswerer
+from rag.retriever import HybridRetriever
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """The question without control characters and runs of whitespace; InputError if unusable."""
+    if not isinstance(question, str):
+        raise InputError(f"expected a question as text, got {type(question).__name__}", fix="pass a string")
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFC", question))
+    text = " ".join(text.split())
+    if not text:
+        raise InputError("expected a question, got an empty string", fix="type a question about the indexed articles")
+    if len(text) > max_chars:
+        raise InputError(
+            f"expected a question of at most {max_chars} characters, got {len(text)}",
+            fix=f"shorten the question to {max_chars} characters, or raise NEWSRAG_MAX_QUESTION_CHARS",
+        )
+    return text
+
+
+def refusal_text(question: str) -> str:
+    """"The indexed articles do not say <what was asked>." in indirect speech where easy."""
+    q = question.strip().rstrip("?.! ").strip()
+    m = re.match(r"(?i)^(what|who|when|where|why|which \w+|how(?: \w+)?)\s+(is|was|are|were)\s+(.+)$", q)
+    if m and len(m.group(3).split()) <= 12:
+        return f"The indexed articles do not say {m.group(1).lower()} {m.group(3)} {m.group(2)}."
+    if re.match(r"(?i)^(what|who|when|where|why|which|how)\b", q) and not re.match(
+        r"(?i)^\w+(?: \w+)?\s+(did|does|do|has|have|had|can|could|will|would|should)\b", q
+    ):
+        return f"The indexed articles do not say {q[0].lower()}{q[1:]}."
+    return f"The indexed articles do not say (asked: “{q[:200]}”)."
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 3)
+
+
+class Assistant:
+    """Answers questions over one index; thread-safe for concurrent `ask` calls."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embedder_factory: Callable[[], Embedder],
+        reader_factory: Callable[[Embedder], IndexReader],
+        checker_factory: Callable[[Embedder], object],
+        chat_model: ChatModel | None = None,
+        llm_answerer_factory: Callable[[ChatModel], Answerer] | None = None,
+        llm_condenser: Callable[[ChatModel, Sequence[Turn], str], str] | None = None,
+        reranker: object | None = None,
+    ) -> None:
+        self.settings = settings
+        self._embedder_factory = embedder_factory
+        self._reader_factory = reader_factory
+        self._checker_factory = checker_factory
+        self.chat_model = chat_model
+        self._llm_answerer = llm_answerer_factory(chat_model) if chat_model and llm_answerer_factory else None
+        self._llm_condenser = llm_condenser
+        self._reranker = reranker
+        self._lock = threading.RLock()
+        self._embedder: Embedder | None = None
+        self._retriever: HybridRetriever | None = None
+        self._checker = None
+        self._offline: OfflineAnswerer | None = None
+        self._examples: tuple[str, list[str]] | None = None
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        reader: IndexReader | None = None,
+        chat_model: ChatModel | None = None,
+        checker: object | None = None,
+    ) -> Assistant:
+        from rag.reranker import load_reranker
+
+        def load_emb() -> Embedder:
+            if embedder is not None:
+                return embedder
+            from index.embedder import load_embedder
+
+            return load_embedder(settings)
+
+        def open_reader(emb: Embedder) -> IndexReader:
+            if reader is not None:
+                return reader
+            from index.store import open_reader as _open
+
+            return _open(settings, emb)
+
+        def make_checker(emb: Embedder) -> object:
+            if checker is not None:
+                return checker
+            from rag.checker import SupportChecker
+
+            return SupportChecker(embedder=emb, nli_model=settings.nli_model)
+
+        llm_answerer_factory = llm_condenser = None
+        if chat_model is None:
+            from rag.llm import build_chat_model
+
+            chat_model = build_chat_model(settings)
+        if chat_model is not None:
+            from rag.llm_answerer import LLMAnswerer
+
+            llm_answerer_factory = LLMAnswerer
+            try:
+                from rag.llm_condense import condense_with_llm as llm_condenser
+            except ImportError:  # the deterministic condenser covers it
+                llm_condenser = None
+        return cls(
+            settings,
+            embedder_factory=load_emb,
+            reader_factory=open_reader,
+            checker_factory=make_checker,
+            chat_model=chat_model,
+            llm_answerer_factory=llm_answerer_factory,
+            llm_condenser=llm_condenser,
+            reranker=load_reranker(settings),
+        )
+
+    def _ready(self) -> HybridRetriever:
+        retriever = self._retriever
+        if retriever is not None:
+            return retriever
+        with self._lock:
+            if self._retriever is None:
+                emb = self.embedder
+                reader = self._reader_factory(emb)
+                retriever = HybridRetriever(
+                    reader, emb, top_k=self.settings.top_k, candidate_k=self.settings.candidate_k,
+                    rrf_k=self.settings.rrf_k, reranker=self._reranker,
+                )
+                self._checker = self._checker_factory(emb)
+                self._offline = OfflineAnswerer(
+                    idf=retriever.idf, embedder=emb, refusal_threshold=self.settings.refusal_threshold
+                )
+                self._retriever = retriever
+            return self._retriever
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            with self._lock:
+                if self._embedder is None:
+                    self._embedder = self._embedder_factory()
+        return self._embedder
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        return self._ready()
+
+    @property
+    def reader(self) -> IndexReader:
+        return self._ready().reader
+
+    @property
+    def checker(self):
+        self._ready()
+        return self._checker
+
+    @property
+    def offline_answerer(self) -> OfflineAnswerer:
+        self._ready()
+        assert self._offline is not None
+        return self._offline
+
+    # ------------------------------------------------------------------ index facts
+    def status(self) -> IndexStatus:
+        return self.reader.status()
+
+    def article(self, article_id: str) -> Article:
+        found = self.reader.article(article_id)
+        if found is None:
+            raise InputError(f"expected the id of an indexed article, got {article_id!r}",
+                             fix="pick an id listed by `newsrag status` or shown next to a citation")
+        return found
+
+    def refresh(self) -> None:
+        """Re-open the index (after a re-index elsewhere); the BM25 cache follows the generation."""
+        with self._lock:
+            if self._retriever is not None:
+                self._retriever.set_reader(self._reader_factory(self.embedder))
+            self._examples = None
+
+    def example_questions(self, n: int = 4) -> list[str]:
+        """Questions drawn from the indexed articles that the offline answerer can answer."""
+        reader = self.reader
+        gen = reader.generation()
+        cached = self._examples
+        if cached is not None and cached[0] == gen and len(cached[1]) >= n:
+            return cached[1][:n]
+
+        def answerable(q: str) -> bool:
+            retrieval = self.retriever.retrieve(q)
+            draft = self.offline_answerer.draft(q, retrieval.passages, query_embedding=retrieval.query_embedding)
+            return not draft.refused
+
+        out = _example_questions(reader.articles(), max(n, 4), answerable)
+        self._examples = (gen, out)
+        return out[:n]
+
+    # ------------------------------------------------------------------ answering
+    def ask(self, question: str, history: Sequence[Turn] = (), options: AskOptions | None = None) -> Answer:
+        return self._ask(question, history, options, None)
+
+    def stream(self, question: str, history: Sequence[Turn] = (), options: AskOptions | None = None
+               ) -> Iterator[str | Answer]:
+        """Text deltas as they are produced, then the final Answer (always last)."""
+        clean_question(question, self.settings.max_question_chars)  # raise InputError before starting
+        deltas: queue.Queue = queue.Queue()
+        result: dict[str, object] = {}
+
+        def run() -> None:
+            try:
+                result["answer"] = self._ask(question, history, options, deltas.put)
+            except BaseException as exc:  # re-raised in the consumer's thread
+                result["error"] = exc
+            finally:
+                deltas.put(None)
+
+        worker = threading.Thread(target=run, name="newsrag-ask", daemon=True)
+        worker.start()
+        streamed = False
+        while (item := deltas.get()) is not None:
+            streamed = True
+            yield item
+        worker.join()
+        if "error" in result:
+            raise result["error"]  # type: ignore[misc]
+        answer = result["answer"]
+        assert isinstance(answer, Answer)
+        if not streamed:
+            for piece in re.findall(r"\S+\s*", answer.text):
+                yield piece
+        yield answer
+
+    def _ask(self, question: str, history: Sequence[Turn], options: AskOptions | None,
+             on_token: Callable[[str], None] | None) -> Answer:
+        t_total = time.perf_counter()
+        settings = self.settings
+        options = options or AskOptions()
+        text = clean_question(question, settings.max_question_chars)
+        retriever = self._ready()
+        notes: list[str] = []
+        timings: list[Timing] = []
+        want_llm = (options.answerer or ("offline" if settings.answerer == "offline" else "llm")) != "offline"
+        if want_llm and self._llm_answerer is None:
+            notes.append("no LLM is configured; answered with the offline answerer")
+            want_llm = False
+
+        t0 = time.perf_counter()
+        query = self._condense(history, text, want_llm, notes)
+        timings.append(Timing("condense", _ms(t0)))
+
+        retrieval = retriever.retrieve(query, top_k=options.top_k, where=options.filter)
+        timings.append(Timing("embed", round(retrieval.embed_ms, 3)))
+        timings.append(Timing("retrieve", round(retrieval.search_ms, 3)))
+        passages = list(retrieval.passages)
+
+        t0 = time.perf_counter()
+        answerer_name = "offline"
+        draft: Draft | None = None
+        if want_llm and passages:
+            assert self._llm_answerer is not None
+            try:
+                draft = self._llm_answerer.draft(query, passages, on_token)
+                answerer_name = self._llm_answerer.name if hasattr(self._llm_answerer, "name") else "llm"
+                answerer_name = getattr(self.chat_model, "name", answerer_name)
+            except Exception as exc:  # an LLM failure must never reach the user as a crash
+                notes.append(f"LLM unavailable ({_describe(exc)}); fell back to the offline answerer")
+                draft = None
+        if draft is None:
+            draft = self._offline_draft(query, passages, retrieval)
+        notes.extend(draft.notes)
+        timings.append(Timing("answer", _ms(t0)))
+
+        t0 = time.perf_counter()
+        strict = settings.strict if options.strict is None else options.strict
+        sentences, citations = self._cite_and_check(draft, passages, strict)
+        if not sentences and not draft.refused and answerer_name != "offline":
+            notes.append("no sentence of the LLM answer was supported by its citations; "
+                         "fell back to the offline answerer")
+            answerer_name = "offline"
+            draft = self._offline_draft(query, passages, retrieval)
+            sentences, citations = self._cite_and_check(draft, passages, strict)
+        elif not sentences and not draft.refused:
+            notes.append("no sentence was supported by its citations in strict mode")
+        timings.append(Timing("check", _ms(t0)))
+
+        unsupported = sum(not s.check.supported for s in sentences)
+        if unsupported:
+            notes.append(f"{unsupported} sentence(s) not supported by their citations")
+        refused = not sentences
+        answer_text = refusal_text(query) if refused else " ".join(s.text for s in sentences)
+        timings.append(Timing("total", _ms(t_total)))
+        return Answer(
+            question=text, query=query, text=answer_text, sentences=tuple(sentences),
+            citations=tuple(citations), passages=tuple(passages), refused=refused,
+            answerer=answerer_name, timings=tuple(timings), notes=tuple(dict.fromkeys(notes)),
+        )
+
+    def _condense(self, history: Sequence[Turn], question: str, want_llm: bool, notes: list[str]) -> str:
+        if not history:
+            return question
+        if want_llm and self._llm_condenser is not None and self.chat_model is not None:
+            try:
+                rewritten = self._llm_condenser(self.chat_model, history, question)
+                if rewritten and len(rewritten) <= self.settings.max_question_chars:
+                    return rewritten
+            except (BackendError, NewsragError) as exc:
+                notes.append(f"LLM could not rewrite the follow-up ({_describe(exc)}); used the rule-based rewrite")
+            except Exception as exc:  # never let an LLM failure escape
+                notes.append(f"LLM could not rewrite the follow-up ({_describe(exc)}); used the rule-based rewrite")
+        return condense_question(history, question)
+
+    def _offline_draft(self, query: str, passages: Sequence[Passage], retrieval) -> Draft:
+        assert self._offline is not None
+        return self._offline.draft(query, passages, query_embedding=retrieval.query_embedding)
+
+    def _cite_and_check(self, draft: Draft, passages: Sequence[Passage], strict: bool
+                        ) -> tuple[list[AnswerSentence], list[Citation]]:
+        """Number citations by distinct evidence span, check each sentence, apply strict mode."""
+        if draft.refused:
+            return [], []
+        checker = self._checker
+        groups: list[tuple[str, list[Evidence]]] = []
+        for s in draft.sentences:
+            evidence = [e for e in s.evidence if 1 <= e.passage_number <= len(passages)]
+            if not evidence:
+                for n in s.cites:
+                    if 1 <= n <= len(passages):
+                        span = checker.locate(s.text, passages[n - 1])
+                        evidence.append(Evidence(n, span.start, span.end))
+            groups.append((s.text, evidence))
+
+        def number(kept: list[tuple[str, list[Evidence], object]]):
+            keys: dict[tuple[str, int, int], int] = {}
+            cites: list[Citation] = []
+            out: list[AnswerSentence] = []
+            for text, evidence, check in kept:
+                nums: list[int] = []
+                for e in evidence:
+                    p = passages[e.passage_number - 1]
+                    key = (p.chunk.id, e.start, e.end)
+                    if key not in keys:
+                        keys[key] = len(cites) + 1
+                        cites.append(_citation(keys[key], p, e))
+                    if keys[key] not in nums:
+                        nums.append(keys[key])
+                marker = "".join(f"[{n}]" for n in nums)
+                out.append(AnswerSentence(f"{text} {marker}".strip(), tuple(nums), check))
+            return out, cites
+
+        provisional, cites = number([(t, ev, None) for t, ev in groups])
+        by_number = {c.number: c for c in cites}
+        checked = []
+        for (text, evidence), s in zip(groups, provisional):
+            check = checker.check(text, [by_number[n] for n in s.citations])
+            if strict and not check.supported:
+                continue
+            checked.append((text, evidence, check))
+        return number(checked)
+
+
+def _citation(number: int, passage: Passage, e: Evidence) -> Citation:
+    chunk = passage.chunk
+    start = max(chunk.start, min(e.start, chunk.end))
+    end = max(start, min(e.end, chunk.end))
+    quote = chunk.text[start - chunk.start : end - chunk.start]
+    return Citation(
+        number=number, article_id=chunk.article_id, chunk_id=chunk.id, title=chunk.title,
+        source_path=chunk.source_path, passage=chunk.text, quote=quote, start=start, end=end,
+        source=chunk.source, dateline=chunk.dateline, published=chunk.published,
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -1,0 +1,322 @@
+"""The support checker: does each cited passage really say what its sentence says?
+
+`SupportChecker.check(sentence, citations)` returns a `SupportCheck` by these rules,
+in order (thresholds in `CheckerThresholds`, calibrated on `evals/checker_pairs.jsonl`):
+
+1. uncited: no citation -> unsupported, unless the sentence is only the refusal
+   ("The indexed articles do not say."), which makes no claim -> supported, score 1.
+2. verbatim: the sentence (markers removed, case/quotes/punctuation folded, at least
+   4 words) occurs word for word in a cited quote or passage -> supported, score 1.
+3. anchors: every date, number and name of the sentence must appear in the cited
+   passages; one that does not is a contradiction ("date 'October 3' not in cited
+   passage [1]") -> unsupported.
+4. roles: the same actors the other way round around the verb ("Iraq warned Iran" vs
+   "Iran warned Iraq", passive "by" understood) -> unsupported (`rag/roles.py`).
+5. last step, heuristic: content-word coverage >= min_coverage and, when an embedder is
+   given, cosine similarity to the best passage sentence (or adjacent pair) >=
+   min_similarity. With an NLI model, its entailment probability of the sentence
+   given the best passage window(s) >= min_entailment replaces this step.
+
+`locate(sentence, passage)` finds the passage sentence (or two adjacent) that best
+supports a sentence: it turns an LLM's passage-level `[n]` into a sentence quote.
+
+Deliberately left out: world knowledge. A sentence the passages do not state is
+unsupported even when it is true.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from newsrag.errors import ConfigError
+from newsrag.protocols import Embedder
+from newsrag.text import Span, content_terms, sentence_spans, words
+from newsrag.types import Citation, Passage, SupportCheck
+from rag.anchors import Anchor, anchor_in, find_anchors
+from rag.citations import is_refusal_sentence, strip_markers
+from rag.roles import find_role_reversal
+
+
+@dataclass(frozen=True)
+class CheckerThresholds:
+    min_coverage: float = 0.7  # share of the sentence's content words found in the cited text
+    min_clause_coverage: float = 0.5  # the same, for the worst clause (an added claim)
+    min_similarity: float = 0.65  # cosine to the best cited sentence window (embedder only)
+    min_entailment: float = 0.5  # NLI probability of "entailment"
+    min_verbatim_words: int = 4  # shorter exact matches prove little ("Iran agreed.")
+
+
+class PairScorer(Protocol):
+    """What we use of a sentence-transformers CrossEncoder (a fake can stand in)."""
+
+    def predict(self, sentences: Any, **kwargs: Any) -> Any: ...
+
+
+# Sentence-initial capitalised words that are discourse, not names (LLMs open with them).
+_DISCOURSE = frozenset(
+    "additionally furthermore moreover overall specifically instead earlier later then thus "
+    "therefore finally first second third yes no notably similarly subsequently previously "
+    "currently recently today yesterday both neither either several many some".split()
+)
+_PREFIX = 5  # shortest stem that may match a longer one it starts ("announc" ~ "announcement")
+
+
+def _label(numbers: Sequence[int]) -> str:
+    marks = ", ".join(f"[{n}]" for n in numbers)
+    return f"cited passage {marks}" if len(numbers) == 1 else f"cited passages {marks}"
+
+
+def _word_key(text: str) -> str:
+    return " " + " ".join(words(text)) + " "
+
+
+def _covered(term: str, terms: set[str], prefixes: set[str]) -> bool:
+    """Exact stem match, or one stem is a prefix of the other ("deploy"/"deployment")."""
+    if term in terms or (len(term) >= _PREFIX and term in prefixes):
+        return True
+    return any(term[:n] in terms for n in range(_PREFIX, len(term)))
+
+
+def coverage(claim: str, evidence: str) -> tuple[float, list[str]]:
+    """Share of the claim's distinct content terms found in the evidence, and the missing ones."""
+    claim_terms = list(dict.fromkeys(content_terms(claim)))
+    if not claim_terms:
+        return 1.0, []
+    ev = set(content_terms(evidence))
+    prefixes = {t[:n] for t in ev for n in range(_PREFIX, len(t))}
+    missing = [t for t in claim_terms if not _covered(t, ev, prefixes)]
+    return 1.0 - len(missing) / len(claim_terms), missing
+
+
+# Where one claim ends and an added one may begin: ", and", "; ", ", after which", ...
+_CLAUSE_SPLIT = re.compile(
+    r"\s*(?:;|,\s*(?:and|but|while|although|though|after which|which|killing|a move that|despite)\b"
+    r"|\s(?:and then|and later|and also)\b)\s*",
+    re.I,
+)
+_MIN_CLAUSE_TERMS = 3
+
+
+def weakest_clause_coverage(claim: str, evidence: str) -> tuple[float, str]:
+    """The lowest coverage of any clause with a few content words (catches an added claim)."""
+    worst, worst_clause = 1.0, ""
+    for clause in _CLAUSE_SPLIT.split(claim):
+        if len(set(content_terms(clause))) < _MIN_CLAUSE_TERMS:
+            continue
+        cov, _ = coverage(clause, evidence)
+        if cov < worst:
+            worst, worst_clause = cov, clause
+    return worst, worst_clause
+
+
+def windows(text: str) -> list[Span]:
+    """Each sentence of `text` and each pair of adjacent sentences, as spans into `text`."""
+    spans = sentence_spans(text)
+    out = list(spans)
+    out += [Span(a.start, b.end) for a, b in zip(spans, spans[1:])]
+    return out
+
+
+def _load_cross_encoder(name: str) -> PairScorer:
+    try:
+        from sentence_transformers import CrossEncoder
+
+        return CrossEncoder(name, device="cpu")
+    except Exception as exc:  # missing files, no network, wrong architecture
+        raise ConfigError(
+            f"could not load the NLI model NEWSRAG_NLI_MODEL={name!r}: {type(exc).__name__}: {exc}",
+            fix="point NEWSRAG_NLI_MODEL at a local sentence-transformers CrossEncoder NLI model, or unset it",
+        ) from exc
+
+
+def _entailment_index(model: Any) -> int:
+    config = getattr(getattr(model, "model", None), "config", None) or getattr(model, "config", None)
+    id2label = getattr(config, "id2label", None) or {}
+    for idx, label in id2label.items():
+        if "entail" in str(label).lower():
+            return int(idx)
+    raise ConfigError(
+        f"expected an NLI model with an 'entailment' label, got labels {sorted(map(str, id2label.values()))}",
+        fix="set NEWSRAG_NLI_MODEL to an NLI CrossEncoder (labels contradiction/entailment/neutral)",
+    )
+
+
+class SupportChecker:
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        nli_model: str | None = None,
+        *,
+        thresholds: CheckerThresholds = CheckerThresholds(),
+        nli: PairScorer | None = None,  # an already loaded CrossEncoder (tests inject a fake)
+    ) -> None:
+        self.embedder = embedder
+        self.thresholds = thresholds
+        self._nli = nli if nli is not None else (_load_cross_encoder(nli_model) if nli_model else None)
+        self._entail_idx = _entailment_index(self._nli) if self._nli is not None else -1
+        self._vectors: dict[str, np.ndarray] = {}
+
+    # --- embeddings (cached: one answer checks several sentences against the same passages)
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        assert self.embedder is not None
+        todo = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if todo:
+            if len(self._vectors) > 4096:
+                self._vectors.clear()
+            for text, vec in zip(todo, self.embedder.embed_documents(todo)):
+                self._vectors[text] = np.asarray(vec, dtype=np.float32)
+        return np.stack([self._vectors[t] for t in texts])
+
+    def similarity(self, claim: str, evidence: str) -> float:
+        """Best cosine between the claim and a sentence window of the evidence (needs an embedder)."""
+        cands = [s.of(evidence) for s in windows(evidence)] or [evidence]
+        vecs = self._embed([claim, *cands])
+        return float(np.max(vecs[1:] @ vecs[0]))
+
+    # --- locate
+    def _window_scores(self, claim: str, text: str, use_embedder: bool = True,
+                       anchor_weight: float = 0.5) -> list[tuple[float, Span]]:
+        spans = windows(text)
+        if not spans:
+            return []
+        anchors = find_anchors(claim)
+        scored = []
+        for span in spans:
+            piece = span.of(text)
+            cov, _ = coverage(claim, piece)
+            hits = sum(anchor_in(a, piece) for a in anchors) / len(anchors) if anchors else 0.0
+            pair_penalty = 0.08 if "\n" in piece or len(sentence_spans(piece)) > 1 else 0.0
+            scored.append((cov + anchor_weight * hits - pair_penalty, span))
+        if self.embedder is not None and use_embedder:
+            vecs = self._embed([claim, *[s.of(text) for _, s in scored]])
+            sims = vecs[1:] @ vecs[0]
+            scored = [(score + float(sim), span) for (score, span), sim in zip(scored, sims)]
+        return scored
+
+    def locate(self, sentence: str, passage: Passage) -> Span:
+        """Article offsets of the passage sentence(s) that best support `sentence`."""
+        chunk = passage.chunk
+        scored = self._window_scores(strip_markers(sentence), chunk.text)
+        if not scored:
+            return Span(chunk.start, chunk.end)
+        _, best = max(scored, key=lambda item: (item[0], -(item[1].end - item[1].start)))
+        return Span(chunk.start + best.start, chunk.start + best.end)
+
+    # --- check
+    def check(self, sentence: str, citations: Sequence[Citation]) -> SupportCheck:
+        claim = strip_markers(sentence)
+        if not citations:
+            if is_refusal_sentence(claim):
+                return SupportCheck(True, 1.0, "uncited", ("says the articles do not answer; makes no claim",))
+            return SupportCheck(False, 0.0, "uncited", ("sentence cites no passage",))
+        numbers = sorted({c.number for c in citations})
+        label = _label(numbers)
+        texts = [c.passage if c.quote in c.passage else f"{c.passage}\n{c.quote}" for c in citations]
+        evidence = "\n".join(dict.fromkeys(texts))
+
+        key = _word_key(claim)
+        if len(key.split()) >= self.thresholds.min_verbatim_words:
+            for c in citations:
+                if key in _word_key(c.quote) or key in _word_key(c.passage):
+                    return SupportCheck(True, 1.0, "verbatim", (f"stated word for word in {_label([c.number])}",))
+
+        reasons = self._anchor_problems(claim, evidence, label)
+        if not reasons:
+            reasons = self._scattered_anchors(claim, citations, label)
+        ev_sentences = [s.of(evidence) for s in sentence_spans(evidence)]
+        conflict = find_role_reversal(claim, ev_sentences)
+        if conflict is not None:
+            reasons.append(
+                f"roles reversed around '{conflict.verb}': the sentence has '{conflict.claim_agent}' acting, "
+                f"{label} has '{conflict.evidence_agent}'"
+            )
+        if self._nli is not None:
+            return self._check_nli(claim, citations, label, reasons)
+        return self._check_heuristic(claim, evidence, label, reasons)
+
+    def _anchor_problems(self, claim: str, evidence: str, label: str) -> list[str]:
+        ev_anchors = find_anchors(evidence)
+        problems = []
+        for anchor in find_anchors(claim):
+            if self._is_discourse_word(anchor):
+                continue
+            if not anchor_in(anchor, evidence, ev_anchors):
+                problems.append(f"{anchor.kind} '{anchor.text}' not in {label}")
+        return problems
+
+    def _scattered_anchors(self, claim: str, citations: Sequence[Citation], label: str) -> list[str]:
+        """Dates and numbers must sit in the passage sentence(s) that state the rest of the claim.
+
+        "disbanded by September 23" cited to a passage saying "by September 19" in that sentence
+        and "On September 23" two sentences later has every anchor in the passage, yet is wrong.
+        """
+        anchors = [a for a in find_anchors(claim) if a.kind in ("date", "number")]
+        if not anchors:
+            return []
+        # Choose the window by the claim's other words: the misplaced date itself must not pull
+        # the choice towards its own sentence.
+        rest = claim
+        for a in reversed(anchors):
+            rest = rest[: a.start] + " " + rest[a.end :]
+        best_windows = []
+        for c in citations:
+            scored = self._window_scores(rest, c.passage, use_embedder=False, anchor_weight=0.0)
+            if scored:
+                best_windows.append(max(scored, key=lambda x: x[0])[1].of(c.passage))
+        if not best_windows:
+            return []
+        best = "\n".join(best_windows)
+        best_anchors = find_anchors(best)
+        return [
+            f"{a.kind} '{a.text}' is in {label} but not in the sentence that states the rest"
+            for a in anchors
+            if not anchor_in(a, best, best_anchors)
+        ]
+
+    @staticmethod
+    def _is_discourse_word(anchor: Anchor) -> bool:
+        return anchor.kind == "name" and anchor.start == 0 and anchor.key in _DISCOURSE
+
+    def _check_heuristic(self, claim: str, evidence: str, label: str, reasons: list[str]) -> SupportCheck:
+        t = self.thresholds
+        contradicted = bool(reasons)  # anchors or roles already failed
+        cov, missing = coverage(claim, evidence)
+        ok = cov >= t.min_coverage
+        if not ok:
+            shown = ", ".join(f"'{m}'" for m in missing[:5])
+            reasons.append(f"only {cov:.0%} of its content words are in {label} (missing {shown})")
+        clause_cov, clause = weakest_clause_coverage(claim, evidence)
+        if clause_cov < t.min_clause_coverage:
+            ok = False
+            reasons.append(f"the part '{clause.strip()}' is mostly not in {label} ({clause_cov:.0%} of its words)")
+        score = min(cov, 0.5 + clause_cov / 2)
+        if self.embedder is not None:
+            sim = self.similarity(claim, evidence)
+            score = 0.5 * cov + 0.5 * max(0.0, sim)
+            if sim < t.min_similarity:
+                ok = False
+                reasons.append(f"closest sentence in {label} has similarity {sim:.2f} < {t.min_similarity:.2f}")
+        if contradicted:
+            ok, score = False, min(score, 0.3)
+        return SupportCheck(ok, round(float(score), 4), "heuristic", tuple(reasons))
+
+    def _check_nli(self, claim: str, citations: Sequence[Citation], label: str, reasons: list[str]) -> SupportCheck:
+        premises = []
+        for c in citations:
+            best = max(self._window_scores(claim, c.passage) or [(0.0, Span(0, len(c.passage)))], key=lambda x: x[0])[1]
+            premises.append(best.of(c.passage))
+        if len(premises) > 1:
+            premises.append(" ".join(premises))
+        probs = np.asarray(self._nli.predict([(p, claim) for p in premises], apply_softmax=True))
+        probs = probs.reshape(len(premises), -1)
+        entail = float(np.max(probs[:, self._entail_idx]))
+        ok = entail >= self.thresholds.min_entailment and not reasons
+        if entail < self.thresholds.min_entailment:
+            reasons.append(f"NLI entailment {entail:.2f} < {self.thresholds.min_entailment:.2f} for {label}")
+        score = entail if not reasons or ok else min(entail, 0.3)
+        return SupportCheck(ok, round(score, 4), "nli", tuple(reasons))

@@ -1,0 +1,308 @@
+"""The offline answerer: answers by quoting the passage sentences that answer the question.
+
+No LLM is involved. Every retrieved passage is split into sentences with the product's
+one splitter (`newsrag.text.sentence_spans`, offsets are article offsets because
+`chunk.text == article.text[chunk.start:chunk.end]`), and each sentence is scored:
+
+    score = (0.7 * coverage + 0.3 * similarity) * name_factor          (0..1)
+
+- coverage: the IDF-weighted share of the question's content terms the sentence
+  states (terms only in the article title count half). IDF comes from the BM25 corpus,
+  so a question word no article uses ("died") weighs most, and missing it costs most.
+- similarity: cosine between query and evidence: the passage's dense score for every
+  sentence, refined by embedding only the top `rescore_top` sentences (embedding every
+  sentence per query would blow the latency budget).
+- name_factor: 0.85 when a name from the question is in the passage but not in the
+  sentence itself (the sentence may say "he"), 1.0 otherwise.
+
+Gates (a sentence failing one can never be the answer):
+- every date and number in the question must be stated by the sentence
+  (`rag.anchors.anchor_in`), every name by its passage (surname-level match);
+- the sentence must hold the kind of thing asked for (`question_kind` /
+  `satisfies_kind`: a date for "when", a number for "how many", a name for "who"),
+  not counting the question's own anchors.
+
+The best gated sentence answers; up to two more are added when they score close to it,
+state question terms it lacks, and do not repeat it. The draft refuses when no sentence
+passes the gates or the best score is below `refusal_threshold`. Sentences are quoted
+verbatim with their exact spans, so the support checker verifies them by construction.
+
+Deliberately left out: paraphrase and summarisation (that is the LLM answerer's job) and
+any rule tuned to particular articles.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from newsrag.protocols import Embedder
+from newsrag.text import content_terms, normalize, sentence_spans, words
+from rag.anchors import Anchor, find_anchors, name_key, question_kind, satisfies_kind
+from rag.anchors import anchor_in as _anchor_in
+from newsrag.types import Chunk, Passage
+from rag.dedup import containment, shingles
+from rag.draft import Draft, DraftSentence, Evidence
+
+COVERAGE_WEIGHT = 0.7
+SIMILARITY_WEIGHT = 0.3
+NAME_ONLY_IN_PASSAGE = 0.85
+TITLE_TERM_WEIGHT = 0.5
+MAX_SENTENCES = 3
+CLOSE_TO_BEST = 0.75  # an extra sentence must score at least this share of the best one
+# Words that shape a question but are not what it is about.
+QUESTION_SCAFFOLD = frozenset(content_terms("happen happened occur occurred mention mentioned describe describes explain "
+                                            "article articles report reported know known"))
+_TITLE_WORDS = frozenset("general gen brigadier major lieutenant colonel president minister commander ambassador "
+                         "chief deputy senior mr mrs ms dr amb prime supreme leader spokesman spokeswoman".split())
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    """One sentence of a chunk with what scoring needs, computed once per chunk."""
+
+    start: int  # article offsets
+    end: int
+    text: str
+    terms: frozenset[str]
+    anchors: tuple[Anchor, ...]
+
+
+@dataclass(frozen=True)
+class _ChunkInfo:
+    sentences: tuple[_Sentence, ...]
+    title_terms: frozenset[str]
+    word_set: frozenset[str]  # passage + title words, hyphens split, for name look-ups
+
+
+@dataclass(frozen=True)
+class SentenceCandidate:
+    passage_number: int  # 1-based into the passages given
+    article_id: str
+    start: int
+    end: int
+    text: str
+    score: float  # 0..1, the number compared with settings.refusal_threshold
+    coverage: float
+    similarity: float
+    gated: bool  # passed the anchor and answer-kind gates
+    new_terms: frozenset[str]  # question terms this sentence states
+
+
+@dataclass(frozen=True)
+class CandidateScores:
+    """Every scored sentence (best first) and why the best gated one may not answer."""
+
+    kind: str
+    candidates: tuple[SentenceCandidate, ...]
+    missing_anchors: tuple[str, ...]  # question anchors no candidate states
+
+    @property
+    def best(self) -> SentenceCandidate | None:
+        return next((c for c in self.candidates if c.gated), None)
+
+    @property
+    def best_score(self) -> float:
+        b = self.best
+        return b.score if b else 0.0
+
+
+def _word_set(text: str) -> frozenset[str]:
+    toks = re.findall(r"[\w']+", normalize(text).replace("-", " "))
+    return frozenset(t[:-2] if t.endswith("'s") else t for t in toks)
+
+
+@functools.lru_cache(maxsize=8192)
+def _chunk_info(chunk: Chunk) -> _ChunkInfo:
+    sentences = []
+    title_norm = normalize(chunk.title).strip()
+    for span in sentence_spans(chunk.text):
+        text = span.of(chunk.text)
+        if len(words(text)) < 4 or not text[0].isupper() and not text[0].isdigit() and text[0] not in "\"'“‘(":
+            continue  # a heading fragment or a piece of a sentence cut at a chunk edge
+        if normalize(text).strip() == title_norm:
+            continue  # the headline repeated in the body is not evidence of anything new
+        sentences.append(
+            _Sentence(chunk.start + span.start, chunk.start + span.end, text,
+                      frozenset(content_terms(text)), tuple(find_anchors(text)))
+        )
+    return _ChunkInfo(tuple(sentences), frozenset(content_terms(chunk.title)),
+                      _word_set(f"{chunk.title}\n{chunk.text}"))
+
+
+def name_mentioned(anchor: Anchor, word_set: frozenset[str]) -> bool:
+    """Whether a name is mentioned, tolerating spelling variants of given names.
+
+    The surname (last non-title word) must occur, and at least half of the name's words:
+    "Mohammad Kazem Al-e Sadeq" is mentioned by "Muhammad Kazem Al-e Sadeq" and by "Al-e Sadeq".
+    """
+    toks = [w.removesuffix("'s") for w in name_key(anchor.text).split() if w not in _TITLE_WORDS]
+    if not toks:
+        return True
+    if toks[-1] not in word_set:
+        return False
+    return sum(t in word_set for t in toks) * 2 >= len(toks) or len(toks) >= 3 and toks[-2] in word_set
+
+
+def question_terms(question: str) -> list[str]:
+    seen: list[str] = []
+    for t in content_terms(question):
+        if t not in QUESTION_SCAFFOLD and t not in seen:
+            seen.append(t)
+    return seen
+
+
+def _answers_kind(kind: str, sent: _Sentence, question_keys: set[str]) -> bool:
+    own = [a for a in sent.anchors if a.key not in question_keys]
+    if kind in ("who", "where"):
+        # a name the question already gave ("Who is Iran's ambassador?" -> "Iran") is not an answer
+        own = [a for a in own if not (a.kind == "name" and any(k in question_keys for k in a.key.split()))]
+    return satisfies_kind(kind, own, sent.text)
+
+
+def score_candidates(
+    question: str,
+    passages: Sequence[Passage],
+    idf: Callable[[str], float] | None = None,
+    embedder: Embedder | None = None,
+    query_embedding: np.ndarray | None = None,
+    rescore_top: int = 3,
+) -> CandidateScores:
+    """Score every sentence of `passages` against `question` (public so evals can calibrate)."""
+    kind = question_kind(question)
+    q_terms = question_terms(question)
+    weights = {t: (idf(t) if idf else 1.0) for t in q_terms}
+    total = sum(weights.values()) or 1.0
+    q_anchors = find_anchors(question)
+    hard = [a for a in q_anchors if a.kind in ("date", "number")]
+    names = [a for a in q_anchors if a.kind == "name"]
+    q_keys = {a.key for a in q_anchors} | {w for a in names for w in a.key.split()}
+    stated: set[str] = set()
+    cands: list[SentenceCandidate] = []
+    for number, p in enumerate(passages, start=1):
+        info = _chunk_info(p.chunk)
+        present = [a for a in names if name_mentioned(a, info.word_set)]
+        names_in_passage = len(present) == len(names)
+        stated.update(a.key for a in present)
+        passage_sim = max(0.0, min(1.0, p.dense_score)) if p.dense_score is not None else 0.0
+        for s in info.sentences:
+            anchors_ok = names_in_passage
+            for a in hard:
+                if _anchor_in(a, s.text, list(s.anchors)):
+                    stated.add(a.key)
+                else:
+                    anchors_ok = False
+            hit = s.terms.intersection(q_terms)
+            title_only = info.title_terms.intersection(q_terms) - hit
+            coverage = (sum(weights[t] for t in hit) + TITLE_TERM_WEIGHT * sum(weights[t] for t in title_only)) / total
+            factor = 1.0
+            if names and not all(name_mentioned(a, _word_set(s.text)) for a in names):
+                factor = NAME_ONLY_IN_PASSAGE
+            score = (COVERAGE_WEIGHT * coverage + SIMILARITY_WEIGHT * passage_sim) * factor
+            gated = anchors_ok and _answers_kind(kind, s, q_keys)
+            cands.append(SentenceCandidate(number, p.chunk.article_id, s.start, s.end, s.text, score,
+                                           coverage, passage_sim, gated, frozenset(hit)))
+    cands.sort(key=lambda c: (-c.gated, -c.score, c.passage_number, c.start))
+    if embedder is not None and query_embedding is not None and rescore_top > 0:
+        cands = _rescore_with_embeddings(cands, embedder, query_embedding, rescore_top)
+    missing = tuple(a.text for a in q_anchors if a.key not in stated)
+    return CandidateScores(kind, tuple(cands), missing)
+
+
+def _rescore_with_embeddings(
+    cands: list[SentenceCandidate], embedder: Embedder, query_embedding: np.ndarray, top: int
+) -> list[SentenceCandidate]:
+    head = [c for c in cands if c.gated][:top]
+    if not head:
+        return cands
+    vectors = embedder.embed_documents([c.text for c in head])
+    sims = np.clip(vectors @ np.asarray(query_embedding, dtype=np.float32), 0.0, 1.0)
+    updated = {}
+    for c, sim in zip(head, sims.tolist()):
+        factor = c.score / max(1e-9, COVERAGE_WEIGHT * c.coverage + SIMILARITY_WEIGHT * c.similarity)
+        score = (COVERAGE_WEIGHT * c.coverage + SIMILARITY_WEIGHT * sim) * min(1.0, factor)
+        updated[id(c)] = SentenceCandidate(c.passage_number, c.article_id, c.start, c.end, c.text, score,
+                                           c.coverage, sim, c.gated, c.new_terms)
+    out = [updated.get(id(c), c) for c in cands]
+    out.sort(key=lambda c: (-c.gated, -c.score, c.passage_number, c.start))
+    return out
+
+
+def select_sentences(scores: CandidateScores, threshold: float, limit: int = MAX_SENTENCES) -> list[SentenceCandidate]:
+    """The best gated sentence plus close ones that add question terms and do not repeat it."""
+    best = scores.best
+    if best is None or best.score < threshold:
+        return []
+    chosen = [best]
+    covered = set(best.new_terms)
+    chosen_shingles = [shingles(best.text)]
+    for c in scores.candidates:
+        if len(chosen) >= limit or not c.gated:
+            break
+        if c is best or c.score < max(threshold, CLOSE_TO_BEST * best.score):
+            continue
+        if not (c.new_terms - covered):
+            continue
+        mine = shingles(c.text)
+        if any(containment(mine, other) >= 0.6 for other in chosen_shingles):
+            continue
+        chosen.append(c)
+        covered |= c.new_terms
+        chosen_shingles.append(mine)
+    return chosen
+
+
+class OfflineAnswerer:
+    """Extractive answerer (implements rag.draft.Answerer); see the module docstring for the rules."""
+
+    name = "offline"
+
+    def __init__(
+        self,
+        *,
+        idf: Callable[[str], float] | None = None,
+        embedder: Embedder | None = None,
+        refusal_threshold: float = 0.45,
+        rescore_top: int = 3,
+    ) -> None:
+        self.idf = idf
+        self.embedder = embedder
+        self.refusal_threshold = refusal_threshold
+        self.rescore_top = rescore_top
+
+    def draft(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        on_token: Callable[[str], None] | None = None,
+        query_embedding: np.ndarray | None = None,
+    ) -> Draft:
+        scores = score_candidates(question, passages, self.idf, self.embedder, query_embedding, self.rescore_top)
+        notes = [f"offline best score {scores.best_score:.3f} (refusal threshold {self.refusal_threshold:.2f})"]
+        chosen = select_sentences(scores, self.refusal_threshold)
+        if not chosen:
+            notes.append(refusal_reason(scores, self.refusal_threshold))
+            return Draft((), True, tuple(notes))
+        sentences = tuple(
+            DraftSentence(c.text, (c.passage_number,), (Evidence(c.passage_number, c.start, c.end),)) for c in chosen
+        )
+        if on_token is not None:
+            for s in sentences:
+                on_token(s.text + " ")
+        return Draft(sentences, False, tuple(notes))
+
+
+def refusal_reason(scores: CandidateScores, threshold: float) -> str:
+    """Why the offline answerer refused, in user terms."""
+    if not scores.candidates:
+        return "no passages were retrieved"
+    if scores.missing_anchors:
+        return "no retrieved passage states " + ", ".join(repr(a) for a in scores.missing_anchors)
+    if scores.best is None:
+        wanted = {"when": "a date", "number": "a number", "who": "a name", "where": "a place"}.get(scores.kind)
+        return f"no retrieved sentence gives {wanted or 'an answer'} for this question"
+    return f"best evidence score {scores.best_score:.2f} is below the refusal threshold {threshold:.2f}"

@@ -1,0 +1,47 @@
+"""CI gate: the default product configuration on the curated seeds set must stay above thresholds.
+
+Real parts throughout: the packaged MiniLM model, on-disk Chroma in a tmp dir, the real
+Assistant. The evaluation runs once per session; each threshold is its own test so a
+regression names the metric that fell.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from evals.configs import DEFAULT_CONFIG
+from evals.gold import SEEDS_QA_PATH
+from evals.runner import run_eval
+from newsrag.settings import Settings
+
+THRESHOLDS = {
+    "hit_at_5": 0.95,
+    "answer_accuracy": 0.85,
+    "citation_precision": 0.9,
+    "refusal_recall": 0.8,
+}
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory):
+    settings = Settings(data_dir=tmp_path_factory.mktemp("gate-data"))
+    out = tmp_path_factory.mktemp("gate-report")
+    report = run_eval(settings, SEEDS_QA_PATH, [DEFAULT_CONFIG], out)
+    return report.result(DEFAULT_CONFIG), out
+
+
+def test_every_question_was_answered_without_errors(default_run):
+    result, out = default_run
+    assert result.summary.questions >= 60 and result.summary.errors == 0
+    assert all(s.answered for s in result.scores)
+    assert (out / "report.md").is_file()
+
+
+@pytest.mark.parametrize("metric", sorted(THRESHOLDS))
+def test_metric_meets_threshold(default_run, metric):
+    result, out = default_run
+    value = getattr(result.summary, metric)
+    failures = [f"{s.item_id}: expected {s.expected!r}, got {s.got[:120]!r}" for s in result.scores if s.failed][:10]
+    assert value is not None and value >= THRESHOLDS[metric], (
+        f"{metric} = {value} < {THRESHOLDS[metric]} (see {out / 'report.md'}); first failures:\n" + "\n".join(failures)
+    )

@@ -1,0 +1,83 @@
+"""Fixtures for the indexer tests: settings for the hash embedder, the real model once,
+a small generated corpus, and a snapshot of an index for "same as a clean run" checks."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bench.corpus import write_corpus
+from index.store import ChromaIndex
+from newsrag.settings import Settings
+
+
+@dataclass(frozen=True)
+class IndexSnapshot:
+    """What two index runs must agree on (ids, fingerprints, offsets, sources)."""
+
+    chroma: tuple[tuple[str, str, str], ...]  # (chunk id, fingerprint, document text)
+    chunks: tuple[tuple, ...]  # manifest rows (id, article id, ordinal, start, end, tokens)
+    articles: tuple[tuple[str, str], ...]  # (article id, fingerprint)
+    sources: tuple[tuple[str, str], ...]  # (article id, source path)
+
+
+def snapshot(settings: Settings) -> IndexSnapshot:
+    got = ChromaIndex.open_for_read(settings).collection.get(include=["documents", "metadatas"])
+    chroma = tuple(sorted(
+        (cid, meta["fingerprint"], doc) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])
+    ))
+    conn = sqlite3.connect(f"file:{settings.manifest_path}?mode=ro", uri=True)
+    try:
+        chunks = tuple(conn.execute('SELECT id, article_id, ordinal, start, "end", token_count FROM chunks ORDER BY id'))
+        articles = tuple(conn.execute("SELECT id, fingerprint FROM articles ORDER BY id"))
+        sources = tuple(conn.execute("SELECT article_id, source_path FROM article_sources ORDER BY 1, 2"))
+    finally:
+        conn.close()
+    return IndexSnapshot(chroma, chunks, articles, sources)
+
+
+def hash_settings_for(data_dir: Path, **overrides) -> Settings:
+    return Settings(data_dir=data_dir, embedding_model="hash-embedder", **overrides)
+
+
+@pytest.fixture
+def hash_settings(tmp_path: Path) -> Settings:
+    """Settings whose model name matches the HashEmbedder, so needs_indexing agrees with it."""
+    return hash_settings_for(tmp_path / "data")
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    write_corpus(folder, 24, seed=7)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    from index.embedder import load_embedder
+
+    return load_embedder(Settings())
+
+
+# Test modules here cannot import conftest modules by name (two `conftest` modules on
+# sys.path), so helpers reach them as fixtures.
+
+
+@pytest.fixture
+def embedder_cls(hash_embedder) -> type:
+    """The HashEmbedder class from tests/conftest.py, to make fresh instances / subclasses."""
+    return type(hash_embedder)
+
+
+@pytest.fixture
+def take_snapshot():
+    return snapshot
+
+
+@pytest.fixture
+def make_hash_settings():
+    return hash_settings_for

@@ -1,0 +1,41 @@
+"""Deterministic follow-up rewriting."""
+
+from __future__ import annotations
+
+from newsrag.types import Turn
+from rag.condense import condense_question, is_follow_up, person_name
+
+AMBASSADOR = Turn(
+    "Who is Iran's ambassador to Baghdad?",
+    "Media reports' claims of Iran's plans for a ground operation were dismissed by Iran's ambassador "
+    "to Baghdad, Mohammad Kazem Al-e Sadeq during an interview with Iranian Al-Alam TV. [1]",
+)
+
+
+def test_personal_pronoun_becomes_the_person_from_the_previous_answer():
+    query = condense_question([AMBASSADOR], "What did he say about a ground operation?")
+    assert "Al-e Sadeq" in query and "ground operation" in query
+    assert " he " not in f" {query} "
+
+
+def test_non_follow_ups_pass_unchanged():
+    q = "What was the September 19 deadline?"
+    assert condense_question([AMBASSADOR], q) == q
+    assert condense_question([], "What did he say?") == "What did he say?"
+    assert not is_follow_up(q, [AMBASSADOR])
+
+
+def test_what_about_swaps_the_same_kind_of_anchor():
+    history = [Turn("What happened on September 19?", "Iraq ... [1]")]
+    assert condense_question(history, "What about September 23?") == "What happened on September 23?"
+    assert condense_question([AMBASSADOR], "And Turkey?") == "Who is Iran's ambassador to Turkey?"
+
+
+def test_elliptical_question_carries_the_previous_topic():
+    query = condense_question([AMBASSADOR], "Why?")
+    assert query.startswith("Why") and "ambassador" in query and "Baghdad" in query
+
+
+def test_person_name_ignores_organisations():
+    assert person_name("He spoke to Iranian Al-Alam TV on Sunday.") is None
+    assert person_name("Brigadier General Kiumars Heidari told IRNA.") == "Kiumars Heidari"

@@ -1,0 +1,55 @@
+"""Chat sessions: own memory, isolation, follow-ups through the session."""
+
+from __future__ import annotations
+
+import threading
+
+from newsrag.types import Answer
+from rag.conversation import ChatSession, example_questions
+
+
+def test_sessions_keep_their_own_history(fake_assistant):
+    a, b = ChatSession(fake_assistant), ChatSession(fake_assistant)
+    a.ask("Who is Iran's ambassador to Baghdad?")
+    assert len(a.history) == 1 and b.history == ()
+    answer = b.ask("What did he say about a ground operation?")
+    assert answer.query == "What did he say about a ground operation?"  # b has no "he" to resolve
+    followed = a.ask("What did he say about a ground operation?")
+    assert "Al-e Sadeq" in followed.query
+    assert [t.question for t in a.history] == ["Who is Iran's ambassador to Baghdad?",
+                                                "What did he say about a ground operation?"]
+
+
+def test_concurrent_sessions_do_not_mix(fake_assistant):
+    sessions = [ChatSession(fake_assistant) for _ in range(4)]
+    questions = ["What was the September 19 deadline?", "Who is Qassem Soleimani?",
+                 "When did Iran and Iraq sign a security deal?", "What did the Financial Times report?"]
+    threads = [threading.Thread(target=s.ask, args=(q,)) for s, q in zip(sessions, questions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [s.history[0].question for s in sessions] == questions
+
+
+def test_reset_and_bounded_memory(fake_assistant):
+    s = ChatSession(fake_assistant, max_turns=2)
+    for q in ("Who is Qassem Soleimani?", "What was the September 19 deadline?", "Who is Kiumars Heidari?"):
+        s.ask(q)
+    assert [t.question for t in s.history] == ["What was the September 19 deadline?", "Who is Kiumars Heidari?"]
+    s.reset()
+    assert s.history == ()
+
+
+def test_session_stream_remembers_the_turn(fake_assistant):
+    s = ChatSession(fake_assistant)
+    items = list(s.stream("What was the September 19 deadline?"))
+    assert isinstance(items[-1], Answer) and s.history[0].answer == items[-1].text
+
+
+def test_example_questions_follow_general_rules(seed_articles):
+    qs = example_questions(seed_articles, 6)
+    assert "What was the September 19 deadline?" in qs
+    assert len(set(qs)) == len(qs) <= 6
+    rejected = example_questions(seed_articles, 4, answerable=lambda q: False)
+    assert rejected == []

@@ -1,0 +1,146 @@
+"""Starts the browser chat: index the given folders if needed, build the app, serve it.
+
+`launch(settings, index_paths=[...])` is what `newsrag serve` calls. It binds to
+`settings.host` (127.0.0.1 unless the user asks otherwise), takes a free port when
+`settings.port` is 0, turns on basic auth when `settings.auth` is "user:pass", keeps
+Gradio's analytics off and prints the URL. With `block=False` it returns at once with a
+`RunningServer` (tests, notebooks); `close()` stops it.
+
+Also runnable as `python -m ui.server [--index PATH ...] [--host H] [--port N] [--auth U:P]`.
+
+Deliberately left out: TLS and sharing links; put a reverse proxy in front for those.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from newsrag.offline import configure_offline
+from newsrag.settings import Settings
+
+
+@dataclass
+class RunningServer:
+    url: str
+    blocks: Any  # gradio.Blocks
+    assistant: Any
+
+    def close(self) -> None:
+        self.blocks.close()
+
+
+def free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def _print_progress(event: Any) -> None:
+    total = f"/{event.total}" if event.total else ""
+    print(f"  {event.stage}: {event.done}{total} {event.message}".rstrip(), flush=True)
+
+
+def index_if_needed(settings: Settings, paths: Sequence[Path], embedder: Any, quiet: bool = False) -> None:
+    from index.pipeline import Indexer, needs_indexing
+
+    if not needs_indexing(settings, list(paths)):
+        return
+    if not quiet:
+        print(f"Indexing {', '.join(str(p) for p in paths)} ...", flush=True)
+    report = Indexer.from_settings(settings, embedder=embedder).index(
+        list(paths), progress=None if quiet else _print_progress
+    )
+    if not quiet:
+        print(
+            f"Indexed: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+            f"{report.removed} removed ({report.chunks_total} chunks).",
+            flush=True,
+        )
+        for problem in report.problems:
+            print(f"  skipped {problem.path}: {problem.message}", file=sys.stderr, flush=True)
+
+
+def launch(
+    settings: Settings,
+    assistant: Any = None,
+    index_paths: Sequence[Path] | None = None,
+    block: bool = True,
+    quiet: bool = False,
+) -> RunningServer:
+    configure_offline()
+    from ui.app import build_app
+    from ui.styles import CSS, theme
+
+    if assistant is None:
+        from index.embedder import load_embedder
+        from rag.assistant import Assistant
+
+        embedder = load_embedder(settings)
+        if index_paths:
+            index_if_needed(settings, index_paths, embedder, quiet=quiet)
+        assistant = Assistant.from_settings(settings, embedder=embedder)
+    elif index_paths:
+        index_if_needed(settings, index_paths, getattr(assistant, "embedder", None), quiet=quiet)
+        assistant.refresh()
+
+    demo = build_app(assistant, settings)
+    demo.queue(default_concurrency_limit=2)
+    port = settings.port or free_port(settings.host)
+    auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
+    _, local_url, _ = demo.launch(
+        server_name=settings.host,
+        server_port=port,
+        auth=auth,
+        auth_message="newsrag: sign in with the user and password given to `newsrag serve --auth`",
+        prevent_thread_lock=True,
+        share=False,
+        inbrowser=False,
+        quiet=True,
+        show_error=True,
+        ssr_mode=False,
+        max_file_size=f"{settings.max_file_mb:g}mb",
+        footer_links=["api"],
+        theme=theme(),
+        css=CSS,
+    )
+    url = local_url or f"http://{settings.host}:{port}/"
+    if not quiet:
+        print(f"newsrag is serving at {url}" + (" (basic auth on)" if auth else ""), flush=True)
+    server = RunningServer(url=url, blocks=demo, assistant=assistant)
+    if block:
+        try:
+            demo.block_thread()
+        finally:
+            demo.close()
+    return server
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from newsrag.errors import NewsragError
+    from newsrag.settings import load_settings
+
+    parser = argparse.ArgumentParser(prog="python -m ui.server", description="Serve the newsrag browser chat.")
+    parser.add_argument("--index", nargs="*", type=Path, help="folders or files to index first (if changed)")
+    parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--host", help="bind address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (0 = any free port; default 7860)")
+    parser.add_argument("--auth", help="basic auth as user:password")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(data_dir=args.data_dir, host=args.host, port=args.port, auth=args.auth)
+        launch(settings, index_paths=args.index or None, block=True)
+    except NewsragError as exc:
+        print(f"error: {exc.user_text}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    configure_offline()
+    sys.exit(main())
