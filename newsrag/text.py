@@ -102,8 +102,31 @@ STOPWORDS = frozenset(
     could would should will shall may might must not no nor so such only own same other any some
     each few more most all both also just i me my we our you your he him his she her they them
     their us up down out off again further once s t don now said says say according told tell
+    besides beside except among amongst regarding concerning via upon within without toward towards
+    whether yet ever even still
     """.split()
 )
+
+# Irregular past forms -> base, so that "send" meets "sent" (news is written in the past tense).
+_IRREGULAR = dict(
+    pair.split(":")
+    for pair in """
+    sent:send made:make took:take taken:take gave:give given:give began:begin begun:begin went:go gone:go
+    came:come held:hold met:meet left:leave fought:fight won:win lost:lose led:lead struck:strike
+    brought:bring bought:buy thought:think found:find kept:keep built:build spoke:speak spoken:speak
+    wrote:write written:write chose:choose chosen:choose saw:see seen:see knew:know known:know rose:rise
+    risen:rise fell:fall fallen:fall drove:drive driven:drive ran:run threw:throw thrown:throw sought:seek
+    fled:flee shot:shoot stood:stand paid:pay laid:lay meant:mean felt:feel sold:sell spent:spend
+    withdrew:withdraw withdrawn:withdraw undertook:undertake undertaken:undertake arose:arise arisen:arise
+    became:become broke:break broken:break caught:catch dealt:deal drew:draw drawn:draw fed:feed
+    forgot:forget forgotten:forget froze:freeze frozen:freeze grew:grow grown:grow heard:hear hid:hide
+    hidden:hide lent:lend rang:ring sank:sink sang:sing slept:sleep stole:steal stolen:steal swore:swear
+    sworn:swear taught:teach tore:tear torn:tear understood:understand woke:wake wore:wear worn:wear
+    overtook:overtake overtaken:overtake ate:eat eaten:eat bore:bear borne:bear
+    """.split()
+)
+# Demonym endings: "Iraqi" meets "Iraq", "Iranian" meets "Iran", "Syrian" meets "Syria".
+_DEMONYM_SUFFIXES = ("ian", "ese", "an", "i", "n")
 
 
 def normalize(text: str) -> str:
@@ -129,6 +152,7 @@ def stem(word: str) -> str:
     """
     if len(word) <= 3 or not word.isalpha():
         return word
+    word = _IRREGULAR.get(word, word)
     if word.endswith("ies") and len(word) > 4:
         word = word[:-3] + "y"
     elif word.endswith(("sses", "xes", "ches", "shes", "zes")):
@@ -144,6 +168,21 @@ def stem(word: str) -> str:
     if word.endswith("e") and len(word) > 4:
         word = word[:-1]
     return word
+
+
+def term_variants(term: str) -> frozenset[str]:
+    """A content term and its country/demonym partners ("iraq" <-> "iraqi", "iran" <-> "iranian").
+
+    >>> sorted(term_variants("iraq"))[:3]
+    ['iraq', 'iraqan', 'iraqese']
+    """
+    out = {term}
+    if len(term) >= 4 and term.isalpha():
+        out.update(term + suffix for suffix in _DEMONYM_SUFFIXES)
+        for suffix in _DEMONYM_SUFFIXES:
+            if term.endswith(suffix) and len(term) - len(suffix) >= 4:
+                out.add(term[: -len(suffix)])
+    return frozenset(out)
 
 
 def content_terms(text: str) -> list[str]:

@@ -131,9 +131,8 @@ def find_anchors(text: str) -> list[Anchor]:
         if free(m.start(), m.end()) and m.group(0).lower() not in ("one",):
             found.append(Anchor("number", m.group(0), number_key(m.group(0)), m.start(), m.end()))
             taken.append((m.start(), m.end()))
-    for m in _NAME.finditer(text):
-        s, e = m.start(), m.end()
-        words = m.group(0).split()
+    for s, e in _name_runs(text):
+        words = text[s:e].split()
         # Trim leading words that are capitalised only because they are function words or titles.
         while words and words[0].lower().strip(".") in _NOT_NAMES:
             s += len(words[0])
@@ -143,12 +142,30 @@ def find_anchors(text: str) -> list[Anchor]:
         if not words or not free(s, e):
             continue
         phrase = text[s:e].rstrip(".")
+        if phrase.lower() in _NOT_NAMES:
+            continue
         if _MONTH_ONLY.fullmatch(phrase) or phrase.lower() in WEEKDAYS:
             continue
         found.append(Anchor("name", phrase, name_key(phrase), s, s + len(phrase)))
         taken.append((s, e))
     found.sort(key=lambda a: a.start)
     return found
+
+
+_POSSESSIVE_JOIN = re.compile(r"['’]s\s+(?=[A-Z])")
+
+
+def _name_runs(text: str) -> list[tuple[int, int]]:
+    """Capitalised runs, split after a possessive: "Iraq’s Foreign Minister Fuad Hussein" is
+    the place "Iraq’s" and the person "Foreign Minister Fuad Hussein", not one name."""
+    runs = []
+    for m in _NAME.finditer(text):
+        s = m.start()
+        for j in _POSSESSIVE_JOIN.finditer(text, m.start(), m.end()):
+            runs.append((s, j.start() + 2))
+            s = j.end()
+        runs.append((s, m.end()))
+    return runs
 
 
 def anchor_in(anchor: Anchor, text: str, text_anchors: list[Anchor] | None = None) -> bool:
@@ -182,19 +199,73 @@ def anchor_in(anchor: Anchor, text: str, text_anchors: list[Anchor] | None = Non
 
 
 _KIND_PATTERNS = (
-    ("when", re.compile(r"^\s*(when|what (date|day|month|year|time)|by when|since when|on what (date|day))\b|\bwhat was the date\b|\bwhich (day|date|month|year)\b", re.I)),
-    ("number", re.compile(r"\bhow (many|much|far|long|old|large|big|wide|often)\b|\bwhat (number|percentage|distance|share)\b", re.I)),
-    ("who", re.compile(r"^\s*(who|whom|whose)\b|\bwhich (official|person|commander|minister|general|country|agency|group|organi[sz]ation|newspaper|outlet)\b|\bwho\b", re.I)),
-    ("where", re.compile(r"^\s*where\b|\bin which (city|country|region|place)\b|\bwhat (city|country|region|place)\b", re.I)),
+    ("when", re.compile(r"^\s*(when|what (date|day|month|year|time)|by when|since when|on what (date|day))\b|\bwhat was the date\b|\b(in |on )?which (day|date|month|year)\b", re.I)),
+    ("duration", re.compile(r"\bhow long\b|\bfor how many (days|weeks|months|years|hours)\b", re.I)),
+    ("number", re.compile(r"\bhow (many|far|old|large|big|wide|often)\b|\bwhat (number|percentage|distance|share)\b", re.I)),
+    ("amount", re.compile(r"\bhow much\b", re.I)),
+    ("person", re.compile(r"^\s*(who|whom|whose)\b|\bwhich (official|person|commander|minister|general|leader|spokes\w+)\b", re.I)),
+    ("who", re.compile(r"\bwhich (country|agency|group|organi[sz]ation|newspaper|outlet|company|party|body)\b|\bwho\b", re.I)),
+    ("where", re.compile(r"^\s*where\b|\bin which (city|country|region|place|province|town)\b|\bwhat (city|country|region|place)\b", re.I)),
     ("why", re.compile(r"^\s*why\b|\bwhat (was|is) the reason\b", re.I)),
 )
 
+# What "when", "how much" and "how long" can be answered with besides a date or number.
+_WHEN_WORDS = re.compile(
+    rf"\b(today|yesterday|tonight|last (week|month|year|night)|earlier (this|that) (week|month|year)|"
+    rf"(this|next) (week|month|year)|(late|early) last (week|month|year)|{_MONTH_RE}|"
+    rf"monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|spring|summer|autumn|fall|winter)\b",
+    re.I,
+)
+_DURATION_WORDS = re.compile(r"\b(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(y|ies)|"
+                             r"overnight|briefly|long|short(ly)?|permanent(ly)?|temporar(y|ily)|indefinite(ly)?)\b", re.I)
+_AMOUNT_WORDS = re.compile(r"\b(minor|major|significant(ly)?|substantial(ly)?|considerabl[ey]|heavy|heavily|light|"
+                           r"little|slight(ly)?|extensive(ly)?|severe(ly)?|serious(ly)?|limited|huge|massive|modest|"
+                           r"small|large|enormous|negligible|millions?|billions?|trillions?|hundreds|thousands|dozens)\b", re.I)
+_ORG_WORDS = frozenset(
+    "agency news tv television radio ministry government corps force forces army guard guards council committee "
+    "party university times post press region republic organization organisation union nations group groups "
+    "company bank court office department state states kingdom emirates league front brigade brigades militia "
+    "airport refinery city province district border".split()
+)
+_ROLE_BEFORE = re.compile(
+    r"\b(ambassador|general|commander|minister|president|spokes(?:man|woman|person)|chief|deputy|leader|"
+    r"official|envoy|head|secretary|director|mr|mrs|ms|dr|prof|sen|gov|king|prince|premier|mayor|counterpart|"
+    r"lieutenant|colonel|major|brigadier|captain|admiral|judge|governor|chairman|ceo|analyst|professor)\b"
+    r"[\s,]*(?:\w+[\s,]+){0,3}$",
+    re.I,
+)
+_PLACE_BEFORE = re.compile(r"\b(to|in|into|from|at|near|of|across|toward|towards)\s+$", re.I)
+_SPEECH_AFTER = re.compile(r"^[\s,]*(?:\w+\s+){0,2}?(said|says|told|stated|added|noted|stressed|announced|"
+                           r"declared|confirmed|warned|urged|insisted|explained|argued|wrote)\b", re.I)
+
+
+def person_score(anchor: Anchor, text: str) -> int:
+    """How person-like a name is in its sentence: -1 an organisation or a place after a
+    preposition, else +2 for a role word just before it, +1 for a speech verb after it,
+    +1 for two or more words. No NER model is available offline; news copy gives these cues."""
+    toks = normalize(anchor.text).replace("-", " ").split()
+    if any(t in _ORG_WORDS for t in toks):
+        return -1
+    before = text[max(0, anchor.start - 60) : anchor.start]
+    if _PLACE_BEFORE.search(before):
+        return -1
+    score = 0
+    if _ROLE_BEFORE.search(before) or any(t in _TITLE_WORDS for t in toks[:-1]):
+        score += 2
+    if _SPEECH_AFTER.match(text[anchor.end : anchor.end + 40]):
+        score += 1
+    if len([t for t in toks if t not in _TITLE_WORDS]) >= 2:
+        score += 1
+    return score
+
 
 def question_kind(question: str) -> str:
-    """The kind of answer asked for: when, number, who, where, why or other.
+    """The kind of answer asked for: when, duration, number, amount, person, who, where, why or other.
 
     >>> question_kind("How far from the border did Iran tell ISIL to stay?")
     'number'
+    >>> question_kind("Who is Iraq's interior minister?")
+    'person'
     """
     for kind, pattern in _KIND_PATTERNS:
         if pattern.search(question):
@@ -203,13 +274,20 @@ def question_kind(question: str) -> str:
 
 
 def satisfies_kind(kind: str, sentence_anchors: list[Anchor], sentence: str) -> bool:
-    """Whether a sentence contains the type of thing a question of `kind` asks for."""
+    """Whether a sentence contains the type of thing a question of `kind` asks for.
+
+    `sentence_anchors` are the sentence's anchors minus those the question already gave.
+    """
     if kind == "when":
-        return any(a.kind == "date" for a in sentence_anchors) or bool(
-            re.search(r"\b(today|yesterday|last (week|month|year)|on (monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b", sentence, re.I)
-        )
+        return any(a.kind == "date" for a in sentence_anchors) or bool(_WHEN_WORDS.search(sentence))
     if kind == "number":
         return any(a.kind == "number" for a in sentence_anchors)
+    if kind == "duration":
+        return any(a.kind in ("number", "date") for a in sentence_anchors) or bool(_DURATION_WORDS.search(sentence))
+    if kind == "amount":
+        return any(a.kind == "number" for a in sentence_anchors) or bool(_AMOUNT_WORDS.search(sentence))
+    if kind == "person":
+        return any(a.kind == "name" and person_score(a, sentence) >= 1 for a in sentence_anchors)
     if kind in ("who", "where"):
         return any(a.kind == "name" for a in sentence_anchors)
     return True

@@ -33,6 +33,7 @@ any rule tuned to particular articles.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Sequence
@@ -41,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from newsrag.protocols import Embedder
-from newsrag.text import content_terms, normalize, sentence_spans, words
+from newsrag.text import content_terms, normalize, sentence_spans, term_variants, words
 from rag.anchors import Anchor, find_anchors, name_key, question_kind, satisfies_kind
 from rag.anchors import anchor_in as _anchor_in
 from newsrag.types import Chunk, Passage
@@ -54,6 +55,11 @@ NAME_ONLY_IN_PASSAGE = 0.85
 TITLE_TERM_WEIGHT = 0.5
 MAX_SENTENCES = 3
 CLOSE_TO_BEST = 0.75  # an extra sentence must score at least this share of the best one
+# A sentence may borrow this share of the coverage of the sentence just before it: news
+# names the role in one sentence and the person in the next ("The Chief of Staff ... has
+# urged ... . Major General X made the remarks ...").
+LEAD_IN_SHARE = 0.8
+_BORROWING_KINDS = frozenset({"person", "who", "when", "number", "duration", "amount", "where"})
 # Words that shape a question but are not what it is about.
 QUESTION_SCAFFOLD = frozenset(content_terms("happen happened occur occurred mention mentioned describe describes explain "
                                             "article articles report reported know known"))
@@ -90,7 +96,8 @@ class SentenceCandidate:
     coverage: float
     similarity: float
     gated: bool  # passed the anchor and answer-kind gates
-    new_terms: frozenset[str]  # question terms this sentence states
+    new_terms: frozenset[str]  # question terms this sentence (and its lead-in) states
+    lead_in: tuple[int, int, str] | None = None  # the sentence before it whose coverage it borrowed
 
 
 @dataclass(frozen=True)
@@ -112,7 +119,8 @@ class CandidateScores:
 
 
 def _word_set(text: str) -> frozenset[str]:
-    toks = re.findall(r"[\w']+", normalize(text).replace("-", " "))
+    norm = normalize(text)
+    toks = re.findall(r"[\w']+", norm.replace("-", " ")) + re.findall(r"\w+(?:\.\w+)+", norm)  # "u.s"
     return frozenset(t[:-2] if t.endswith("'s") else t for t in toks)
 
 
@@ -156,11 +164,19 @@ def question_terms(question: str) -> list[str]:
     return seen
 
 
+def _is_new(anchor: Anchor, question_keys: set[str]) -> bool:
+    """An anchor the question did not already give: for a name, one word that is neither a
+    title nor in the question ("Who is Iran's ambassador?": "Iran" is not an answer,
+    "Ambassador Al-e Sadeq" is)."""
+    if anchor.key in question_keys:
+        return False
+    if anchor.kind != "name":
+        return True
+    return any(w not in _TITLE_WORDS and not (term_variants(w) & question_keys) for w in anchor.key.split())
+
+
 def _answers_kind(kind: str, sent: _Sentence, question_keys: set[str]) -> bool:
-    own = [a for a in sent.anchors if a.key not in question_keys]
-    if kind in ("who", "where"):
-        # a name the question already gave ("Who is Iran's ambassador?" -> "Iran") is not an answer
-        own = [a for a in own if not (a.kind == "name" and any(k in question_keys for k in a.key.split()))]
+    own = [a for a in sent.anchors if _is_new(a, question_keys)]
     return satisfies_kind(kind, own, sent.text)
 
 
@@ -181,6 +197,7 @@ def score_candidates(
     hard = [a for a in q_anchors if a.kind in ("date", "number")]
     names = [a for a in q_anchors if a.kind == "name"]
     q_keys = {a.key for a in q_anchors} | {w for a in names for w in a.key.split()}
+    variants = {t: term_variants(t) for t in q_terms}
     stated: set[str] = set()
     cands: list[SentenceCandidate] = []
     for number, p in enumerate(passages, start=1):
@@ -189,6 +206,8 @@ def score_candidates(
         names_in_passage = len(present) == len(names)
         stated.update(a.key for a in present)
         passage_sim = max(0.0, min(1.0, p.dense_score)) if p.dense_score is not None else 0.0
+        title_hits = {t for t in q_terms if variants[t] & info.title_terms}
+        previous: tuple[_Sentence, frozenset[str], float] | None = None
         for s in info.sentences:
             anchors_ok = names_in_passage
             for a in hard:
@@ -196,16 +215,26 @@ def score_candidates(
                     stated.add(a.key)
                 else:
                     anchors_ok = False
-            hit = s.terms.intersection(q_terms)
-            title_only = info.title_terms.intersection(q_terms) - hit
-            coverage = (sum(weights[t] for t in hit) + TITLE_TERM_WEIGHT * sum(weights[t] for t in title_only)) / total
+            hit = frozenset(t for t in q_terms if variants[t] & s.terms)
+            coverage = (sum(weights[t] for t in hit)
+                        + TITLE_TERM_WEIGHT * sum(weights[t] for t in title_hits - hit)) / total
+            own = (s, hit, coverage)
+            lead_in = None
+            if (kind in _BORROWING_KINDS and previous is not None and previous[0].end < s.start
+                    and not p.chunk.text[previous[0].end - p.chunk.start : s.start - p.chunk.start].strip()
+                    and LEAD_IN_SHARE * previous[2] > coverage):
+                lead, lead_hit, lead_cov = previous
+                lead_in = (lead.start, lead.end, lead.text)
+                hit, coverage = hit | lead_hit, LEAD_IN_SHARE * lead_cov
+            previous = own
             factor = 1.0
-            if names and not all(name_mentioned(a, _word_set(s.text)) for a in names):
-                factor = NAME_ONLY_IN_PASSAGE
+            mention_text = s.text if lead_in is None else f"{lead_in[2]} {s.text}"
+            if names and not all(name_mentioned(a, _word_set(mention_text)) for a in names):
+                factor *= NAME_ONLY_IN_PASSAGE
             score = (COVERAGE_WEIGHT * coverage + SIMILARITY_WEIGHT * passage_sim) * factor
             gated = anchors_ok and _answers_kind(kind, s, q_keys)
             cands.append(SentenceCandidate(number, p.chunk.article_id, s.start, s.end, s.text, score,
-                                           coverage, passage_sim, gated, frozenset(hit)))
+                                           coverage, passage_sim, gated, hit, lead_in))
     cands.sort(key=lambda c: (-c.gated, -c.score, c.passage_number, c.start))
     if embedder is not None and query_embedding is not None and rescore_top > 0:
         cands = _rescore_with_embeddings(cands, embedder, query_embedding, rescore_top)
@@ -219,14 +248,13 @@ def _rescore_with_embeddings(
     head = [c for c in cands if c.gated][:top]
     if not head:
         return cands
-    vectors = embedder.embed_documents([c.text for c in head])
+    vectors = embedder.embed_documents([c.text if c.lead_in is None else f"{c.lead_in[2]} {c.text}" for c in head])
     sims = np.clip(vectors @ np.asarray(query_embedding, dtype=np.float32), 0.0, 1.0)
     updated = {}
     for c, sim in zip(head, sims.tolist()):
         factor = c.score / max(1e-9, COVERAGE_WEIGHT * c.coverage + SIMILARITY_WEIGHT * c.similarity)
         score = (COVERAGE_WEIGHT * c.coverage + SIMILARITY_WEIGHT * sim) * min(1.0, factor)
-        updated[id(c)] = SentenceCandidate(c.passage_number, c.article_id, c.start, c.end, c.text, score,
-                                           c.coverage, sim, c.gated, c.new_terms)
+        updated[id(c)] = dataclasses.replace(c, score=score, similarity=sim)
     out = [updated.get(id(c), c) for c in cands]
     out.sort(key=lambda c: (-c.gated, -c.score, c.passage_number, c.start))
     return out
@@ -238,6 +266,8 @@ def select_sentences(scores: CandidateScores, threshold: float, limit: int = MAX
     if best is None or best.score < threshold:
         return []
     chosen = [best]
+    if best.lead_in is not None:
+        limit += 1  # the lead-in is part of the best answer, not an extra
     covered = set(best.new_terms)
     chosen_shingles = [shingles(best.text)]
     for c in scores.candidates:
@@ -282,18 +312,28 @@ class OfflineAnswerer:
         query_embedding: np.ndarray | None = None,
     ) -> Draft:
         scores = score_candidates(question, passages, self.idf, self.embedder, query_embedding, self.rescore_top)
-        notes = [f"offline best score {scores.best_score:.3f} (refusal threshold {self.refusal_threshold:.2f})"]
         chosen = select_sentences(scores, self.refusal_threshold)
         if not chosen:
-            notes.append(refusal_reason(scores, self.refusal_threshold))
-            return Draft((), True, tuple(notes))
-        sentences = tuple(
-            DraftSentence(c.text, (c.passage_number,), (Evidence(c.passage_number, c.start, c.end),)) for c in chosen
-        )
+            return Draft((), True, (refusal_reason(scores, self.refusal_threshold),))
+        sentences = tuple(_draft_sentences(chosen))
         if on_token is not None:
             for s in sentences:
                 on_token(s.text + " ")
-        return Draft(sentences, False, tuple(notes))
+        return Draft(sentences, False)
+
+
+def _draft_sentences(chosen: Sequence[SentenceCandidate]) -> list[DraftSentence]:
+    """Chosen sentences as draft sentences, each lead-in just before the sentence that needs it."""
+    out: list[DraftSentence] = []
+    seen: set[tuple[int, int]] = set()
+    for c in chosen:
+        spans = [(c.lead_in[0], c.lead_in[1], c.lead_in[2])] if c.lead_in else []
+        for start, end, text in [*spans, (c.start, c.end, c.text)]:
+            if (start, end) in seen:
+                continue
+            seen.add((start, end))
+            out.append(DraftSentence(text, (c.passage_number,), (Evidence(c.passage_number, start, end),)))
+    return out
 
 
 def refusal_reason(scores: CandidateScores, threshold: float) -> str:
@@ -303,6 +343,7 @@ def refusal_reason(scores: CandidateScores, threshold: float) -> str:
     if scores.missing_anchors:
         return "no retrieved passage states " + ", ".join(repr(a) for a in scores.missing_anchors)
     if scores.best is None:
-        wanted = {"when": "a date", "number": "a number", "who": "a name", "where": "a place"}.get(scores.kind)
+        wanted = {"when": "a date", "number": "a number", "duration": "a length of time", "amount": "an amount",
+                  "person": "a person's name", "who": "a name", "where": "a place"}.get(scores.kind)
         return f"no retrieved sentence gives {wanted or 'an answer'} for this question"
     return f"best evidence score {scores.best_score:.2f} is below the refusal threshold {threshold:.2f}"
