@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE=1
 export ANONYMIZED_TELEMETRY=False
 export GRADIO_ANALYTICS_ENABLED=False
 
-.PHONY: setup setup-test browser chat serve test test-long bench bench-index bench-query bench-scale eval clean
+.PHONY: setup setup-test browser chat serve test test-long bench bench-index bench-query bench-scale eval calibrate clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,9 @@ bench-index: setup
 
 bench-query: setup
 	$(PY) -m bench.query_bench
+
+calibrate: setup
+	$(PY) -m evals.calibrate
 
 bench-scale: setup
 	$(PY) -m bench.scale_bench

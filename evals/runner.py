@@ -198,23 +198,11 @@ class _Workspace:
 
 def _assistant(config: EvalConfig, ws: _Workspace):
     from rag.assistant import Assistant
-    from rag.retriever import HybridRetriever
 
     # Only the "llm" configuration gets a chat model (a GGUF would otherwise load for nothing).
     backend = (llm_backend(ws.settings) if config.answerer == "llm" else None) or "offline"
-    settings = ws.settings.model_copy(update={"answerer": backend})
-    assistant = Assistant.from_settings(settings, embedder=ws.embedder, reader=ws.reader)
-    if config.retrieval_mode != "hybrid":
-        # The Assistant always retrieves in the default (hybrid) mode and has no knob for it;
-        # pin this one instance's mode so "dense" measures the same pipeline minus BM25.
-        retriever = assistant.retriever
-        mode = config.retrieval_mode
-
-        def retrieve(query: str, **kwargs):
-            return HybridRetriever.retrieve(retriever, query, **{**kwargs, "mode": mode})
-
-        retriever.retrieve = retrieve
-    return assistant
+    settings = ws.settings.model_copy(update={"answerer": backend, "retrieval_mode": config.retrieval_mode})
+    return Assistant.from_settings(settings, embedder=ws.embedder, reader=ws.reader)
 
 
 def _run_assistant(config: EvalConfig, ws: _Workspace, judge_model, progress: Progress) -> list[QuestionScore]:
@@ -268,7 +256,7 @@ def _run_baseline(config: EvalConfig, ws: _Workspace) -> tuple[list[QuestionScor
     return scores, note
 
 
-def _build_workspace(settings: Settings, gold_items: Sequence[GoldItem], articles_dir: Path, root: Path,
+def build_workspace(settings: Settings, gold_items: Sequence[GoldItem], articles_dir: Path, root: Path,
                      embedder: Embedder | None) -> tuple[_Workspace, float, list[str]]:
     from index.embedder import load_embedder
     from index.pipeline import Indexer
@@ -332,7 +320,7 @@ def run_eval(
     root = Path(tempfile.mkdtemp(prefix="newsrag-eval-"))
     try:
         say(f"indexing {articles_dir} ...")
-        ws, index_seconds, notes = _build_workspace(settings, gold.items, articles_dir, root, embedder)
+        ws, index_seconds, notes = build_workspace(settings, gold.items, articles_dir, root, embedder)
         results = []
         for config in chosen:
             say(f"running {config.name} on {len(gold.items)} questions ...")

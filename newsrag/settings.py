@@ -49,11 +49,12 @@ class Settings(BaseSettings):
     top_k: int = Field(default=6, ge=1, le=50)
     candidate_k: int = Field(default=30, ge=1, le=500)
     rrf_k: int = Field(default=60, ge=1)
+    retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"  # dense + BM25 fused, or one side alone
     reranker_model: str | None = None  # any sentence-transformers CrossEncoder name or path
 
     # --- answering
     answerer: AnswererName = "offline"
-    refusal_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
+    refusal_threshold: float = Field(default=0.40, ge=0.0, le=1.0)  # `make calibrate` measures it
     strict: bool = False  # drop unsupported sentences instead of marking them
     nli_model: str | None = None  # optional CrossEncoder NLI model name or path
     max_question_chars: int = Field(default=2000, ge=10)

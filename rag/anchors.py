@@ -203,7 +203,8 @@ _KIND_PATTERNS = (
     ("duration", re.compile(r"\bhow long\b|\bfor how many (days|weeks|months|years|hours)\b", re.I)),
     ("number", re.compile(r"\bhow (many|far|old|large|big|wide|often)\b|\bwhat (number|percentage|distance|share)\b", re.I)),
     ("amount", re.compile(r"\bhow much\b", re.I)),
-    ("person", re.compile(r"^\s*(who|whom|whose)\b|\bwhich (official|person|commander|minister|general|leader|spokes\w+)\b", re.I)),
+    # "Who is/was X?" asks who a person is; "Who set the deadline?" may be answered by a country.
+    ("person", re.compile(r"^\s*(who|whom|whose)\s+(is|was|are|were)\b|\bwhich (official|person|commander|minister|general|leader|spokes\w+)\b", re.I)),
     ("who", re.compile(r"\bwhich (country|agency|group|organi[sz]ation|newspaper|outlet|company|party|body)\b|\bwho\b", re.I)),
     ("where", re.compile(r"^\s*where\b|\bin which (city|country|region|place|province|town)\b|\bwhat (city|country|region|place)\b", re.I)),
     ("why", re.compile(r"^\s*why\b|\bwhat (was|is) the reason\b", re.I)),

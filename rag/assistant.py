@@ -229,7 +229,7 @@ class Assistant:
             return cached[1][:n]
 
         def answerable(q: str) -> bool:
-            retrieval = self.retriever.retrieve(q)
+            retrieval = self.retriever.retrieve(q, mode=self.settings.retrieval_mode)
             draft = self.offline_answerer.draft(q, retrieval.passages, query_embedding=retrieval.query_embedding)
             return not draft.refused
 
@@ -290,7 +290,7 @@ class Assistant:
         query = self._condense(history, text, want_llm, notes)
         timings.append(Timing("condense", _ms(t0)))
 
-        retrieval = retriever.retrieve(query, top_k=options.top_k, where=options.filter)
+        retrieval = retriever.retrieve(query, top_k=options.top_k, where=options.filter, mode=settings.retrieval_mode)
         timings.append(Timing("embed", round(retrieval.embed_ms, 3)))
         timings.append(Timing("retrieve", round(retrieval.search_ms, 3)))
         passages = list(retrieval.passages)

@@ -27,24 +27,13 @@ from collections.abc import Sequence
 
 from newsrag.text import content_terms, normalize, words
 from newsrag.types import Turn
-from rag.anchors import Anchor, find_anchors
+from rag.anchors import find_anchors, person_score, question_kind
 from rag.citations import strip_markers
 
 _PERSONAL = ("he", "him", "his", "she", "her", "hers")
 _OTHER_REFERENCES = ("they", "them", "their", "theirs", "it", "its", "this", "that", "these", "those", "there",
                      "the same", "the former", "the latter")
 _OPENERS = re.compile(r"^\s*(what about|how about|and|and what about|what of|also|same for)\b[\s,]*", re.I)
-_ROLE_BEFORE = re.compile(
-    r"\b(ambassador|general|commander|minister|president|spokes(?:man|woman|person)|chief|deputy|leader|"
-    r"official|envoy|head|secretary|director|mr|mrs|ms|dr|prof|sen|gov|king|prince|premier|mayor)\b[^.;:]{0,40}$",
-    re.I,
-)
-_SPEECH_AFTER = re.compile(r"^[\s,]*(?:\w+\s+){0,2}?(said|says|told|stated|added|noted|stressed|announced|declared|confirmed)\b", re.I)
-_ORG_WORDS = frozenset(
-    "agency news tv television radio ministry government corps force forces army guard guards council committee "
-    "party university times post press region republic organization organisation union nations group groups "
-    "company bank court office department".split()
-)
 
 
 def _has_word(text: str, phrases: Sequence[str]) -> str | None:
@@ -67,32 +56,39 @@ def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
     return len(content_terms(question)) <= 2 and not own_names
 
 
-def _person_score(anchor: Anchor, text: str) -> int:
-    toks = normalize(anchor.text).replace("-", " ").split()
-    if any(t in _ORG_WORDS for t in toks):
-        return -1
-    score = 0
-    if _ROLE_BEFORE.search(text[max(0, anchor.start - 60) : anchor.start]):
-        score += 2
-    if _SPEECH_AFTER.match(text[anchor.end : anchor.end + 40]):
-        score += 1
-    if len(toks) >= 2:
-        score += 1
-    return score
-
-
 def person_name(text: str) -> str | None:
     """The most recent person-like name in `text` (the latest among the best scored)."""
     best: tuple[int, int, str] | None = None
     for a in find_anchors(text):
         if a.kind != "name":
             continue
-        score = _person_score(a, text)
+        score = person_score(a, text)
         if score < 2:
             continue
         if best is None or (score, a.start) >= best[:2]:
             best = (score, a.start, a.text.removesuffix("'s").removesuffix("’s"))
     return best[2] if best else None
+
+
+SHORT_ANSWER_WORDS = 8  # an answer this short is the entity itself ("Marzieh Afkham.")
+
+
+def answered_entity(turn: Turn) -> str | None:
+    """The previous answer itself when it is short enough to be the entity ("Marzieh Afkham.")."""
+    answer = strip_markers(turn.answer).strip().rstrip(".!").strip()
+    if not answer or len(answer.split()) > SHORT_ANSWER_WORDS:
+        return None
+    return re.sub(r"^(The|A|An)\b", lambda m: m.group(0).lower(), answer)
+
+
+def _person_of(turn: Turn) -> str | None:
+    """The person a turn is about: a short answer to a "who" question, else a person-like name."""
+    if question_kind(turn.question) in ("person", "who"):
+        entity = answered_entity(turn)
+        anchors = find_anchors(entity) if entity else []
+        if entity and anchors and anchors[0].kind == "name":
+            return entity
+    return person_name(strip_markers(turn.answer)) or person_name(turn.question)
 
 
 def key_context(question: str) -> str:
@@ -111,6 +107,11 @@ def _replace_personal(question: str, name: str) -> str:
         return name
 
     return re.sub(r"\b(he|him|his|she|hers)\b", sub, question, flags=re.I)
+
+
+def _replace_it(question: str, entity: str) -> str:
+    return re.sub(r"\b(it|its)\b", lambda m: f"{entity}'s" if m.group(0).lower() == "its" else entity,
+                  question, flags=re.I)
 
 
 def _what_about(rest: str, previous_question: str) -> str:
@@ -138,11 +139,15 @@ def condense_question(history: Sequence[Turn], question: str) -> str:
     if _has_word(question, _PERSONAL):
         name = None
         for turn in reversed(history):
-            name = person_name(strip_markers(turn.answer)) or person_name(turn.question)
+            name = _person_of(turn)
             if name:
                 break
         if name:
             return _replace_personal(question, name)
+    if re.search(r"\b(it|its)\b", question, re.I) and question_kind(prev.question) not in ("person", "who"):
+        entity = answered_entity(prev)
+        if entity:
+            return _replace_it(question, entity)
     context = key_context(prev.question) or key_context(prev_answer)
     if not context:
         return question

@@ -156,6 +156,18 @@ def name_mentioned(anchor: Anchor, word_set: frozenset[str]) -> bool:
     return sum(t in word_set for t in toks) * 2 >= len(toks) or len(toks) >= 3 and toks[-2] in word_set
 
 
+def alternatives(question: str, names: Sequence[Anchor]) -> list[list[Anchor]]:
+    """Question names grouped so that names joined by "or" count as one requirement:
+    "Where have Iranian forces fought ISIL or ISIS?" needs ISIL or ISIS, not both."""
+    groups: list[list[Anchor]] = []
+    for a in names:
+        if groups and re.fullmatch(r"\s*(,|or|/|,\s*or)\s*", question[groups[-1][-1].end : a.start], re.I):
+            groups[-1].append(a)
+        else:
+            groups.append([a])
+    return groups
+
+
 def question_terms(question: str) -> list[str]:
     seen: list[str] = []
     for t in content_terms(question):
@@ -196,6 +208,7 @@ def score_candidates(
     q_anchors = find_anchors(question)
     hard = [a for a in q_anchors if a.kind in ("date", "number")]
     names = [a for a in q_anchors if a.kind == "name"]
+    name_groups = alternatives(question, names)
     q_keys = {a.key for a in q_anchors} | {w for a in names for w in a.key.split()}
     variants = {t: term_variants(t) for t in q_terms}
     stated: set[str] = set()
@@ -203,7 +216,7 @@ def score_candidates(
     for number, p in enumerate(passages, start=1):
         info = _chunk_info(p.chunk)
         present = [a for a in names if name_mentioned(a, info.word_set)]
-        names_in_passage = len(present) == len(names)
+        names_in_passage = all(any(a in present for a in group) for group in name_groups)
         stated.update(a.key for a in present)
         passage_sim = max(0.0, min(1.0, p.dense_score)) if p.dense_score is not None else 0.0
         title_hits = {t for t in q_terms if variants[t] & info.title_terms}
@@ -229,7 +242,8 @@ def score_candidates(
             previous = own
             factor = 1.0
             mention_text = s.text if lead_in is None else f"{lead_in[2]} {s.text}"
-            if names and not all(name_mentioned(a, _word_set(mention_text)) for a in names):
+            sentence_words = _word_set(mention_text)
+            if names and not all(any(name_mentioned(a, sentence_words) for a in g) for g in name_groups):
                 factor *= NAME_ONLY_IN_PASSAGE
             score = (COVERAGE_WEIGHT * coverage + SIMILARITY_WEIGHT * passage_sim) * factor
             gated = anchors_ok and _answers_kind(kind, s, q_keys)
@@ -296,7 +310,7 @@ class OfflineAnswerer:
         *,
         idf: Callable[[str], float] | None = None,
         embedder: Embedder | None = None,
-        refusal_threshold: float = 0.45,
+        refusal_threshold: float = 0.40,
         rescore_top: int = 3,
     ) -> None:
         self.idf = idf
