@@ -175,28 +175,32 @@ def _read_batch(path: Path):
 
     if not path.is_file():
         raise InputError(f"expected a JSONL file of questions, got no file at {path}", fix="check the path")
-    with path.open(encoding="utf-8", errors="strict") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield n, None, None, None, f"line {n}: expected a JSON object, got malformed JSON ({exc.msg})"
-                continue
-            if not isinstance(record, dict) or not isinstance(record.get("question"), str):
-                yield n, None, None, None, f'line {n}: expected {{"id": ..., "question": "..."}}, got {line.strip()[:80]!r}'
-                continue
-            history = []
-            for pair in record.get("history") or []:
-                if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
-                    history = None
-                    break
-                history.append(Turn(question=pair[0], answer=pair[1]))
-            if history is None:
-                yield n, record.get("id"), None, None, f"line {n}: expected history as [[question, answer], ...]"
-                continue
-            yield n, record.get("id", n), record["question"], history, None
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise InputError(f"expected a UTF-8 JSONL file, got undecodable bytes at offset {exc.start} of {path}",
+                         fix="save the file as UTF-8") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield n, None, None, None, f"line {n}: expected a JSON object, got malformed JSON ({exc.msg})"
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("question"), str):
+            yield n, None, None, None, f'line {n}: expected {{"id": ..., "question": "..."}}, got {line.strip()[:80]!r}'
+            continue
+        history = []
+        for pair in record.get("history") or []:
+            if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+                history = None
+                break
+            history.append(Turn(question=pair[0], answer=pair[1]))
+        if history is None:
+            yield n, record.get("id"), None, None, f"line {n}: expected history as [[question, answer], ...]"
+            continue
+        yield n, record.get("id", n), record["question"], history, None
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

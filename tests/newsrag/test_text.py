@@ -59,3 +59,18 @@ def test_stem_and_content_terms():
     assert stem("planned") == stem("plan")
     assert stem("class") == "class" and stem("1,500") == "1,500"
     assert content_terms("What was the September 19 deadline?") == ["september", "19", stem("deadline")]
+
+
+def test_irregular_past_forms_meet_their_base():
+    from newsrag.text import content_terms
+
+    assert content_terms("Iran sent troops") == content_terms("Iran send troops")
+    assert content_terms("the talks began") == content_terms("the talks begin")
+
+
+def test_term_variants_join_countries_and_demonyms():
+    from newsrag.text import term_variants
+
+    assert "iraqi" in term_variants("iraq") and "iraq" in term_variants("iraqi")
+    assert "iran" in term_variants("iranian")
+    assert term_variants("u.s") == frozenset({"u.s"})  # not alphabetic: no guessing

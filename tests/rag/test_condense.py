@@ -39,3 +39,21 @@ def test_elliptical_question_carries_the_previous_topic():
 def test_person_name_ignores_organisations():
     assert person_name("He spoke to Iranian Al-Alam TV on Sunday.") is None
     assert person_name("Brigadier General Kiumars Heidari told IRNA.") == "Kiumars Heidari"
+
+
+def test_short_who_answer_is_the_person_for_he_and_she():
+    history = [Turn("Who is the Iranian Foreign Ministry spokeswoman?", "Marzieh Afkham [1].")]
+    assert condense_question(history, "What did she say Libya needs?") == "What did Marzieh Afkham say Libya needs?"
+
+
+def test_place_after_a_preposition_is_not_the_person():
+    history = [Turn("Who is Iran's ambassador to Baghdad?",
+                    "It is noteworthy that Iran's ambassador to Baghdad, Muhammad Kazem Al-e Sadeq, said so. [1]")]
+    query = condense_question(history, "How many documents did he say Iran had given Iraq?")
+    assert "Muhammad Kazem Al-e Sadeq" in query and "Baghdad" not in query
+
+
+def test_it_becomes_the_short_answer_of_a_which_question():
+    history = [Turn("Which oil refinery did Iran help Iraqi forces retake?", "The major oil refinery of Beiji [1].")]
+    assert condense_question(history, "When was it liberated before?") == \
+        "When was the major oil refinery of Beiji liberated before?"

@@ -79,3 +79,26 @@ def test_threshold_controls_refusal(retriever):
 def test_no_passages_refuses(answerer):
     draft = answerer.draft("What was the September 19 deadline?", [])
     assert draft.refused and "no passages" in draft.notes[-1]
+
+
+def test_who_is_question_takes_the_name_from_the_sentence_after_the_role(retriever, answerer):
+    draft, _ = _draft(retriever, answerer, "Who is the Chief of Staff of the Iranian Armed Forces?")
+    assert not draft.refused
+    text = " ".join(s.text for s in draft.sentences)
+    assert "Baqeri" in text
+    # the role sentence is quoted as the lead-in, before the sentence that names him
+    first, second = draft.sentences[0].text, draft.sentences[1].text
+    assert first.startswith("The Chief of Staff of the Iranian Armed Forces") and "Baqeri" in second
+
+
+def test_names_joined_by_or_are_alternatives(retriever, answerer):
+    draft, _ = _draft(retriever, answerer, "Where in Iraq have Iranian forces fought ISIL or ISIS?")
+    assert not draft.refused
+    draft_both, _ = _draft(retriever, answerer, "Where in Iraq have Iranian forces fought ISIL and Hamas?")
+    assert draft_both.refused  # "and" keeps both names required; Hamas is in no article
+
+
+def test_how_much_is_answered_by_a_degree_not_only_a_number(retriever, answerer):
+    draft, _ = _draft(retriever, answerer, "How much damage did the bombs outside the Iranian ambassador's residence cause?")
+    assert not draft.refused
+    assert "minor damage" in draft.sentences[0].text
