@@ -50,31 +50,11 @@ def _llama_index_baseline(settings: Settings, embedder: SentenceTransformerEmbed
     """
     import chromadb
     from llama_index.core import Document, StorageContext, VectorStoreIndex
-    from llama_index.core.base.embeddings.base import BaseEmbedding
-    from llama_index.core.bridge.pydantic import PrivateAttr
     from llama_index.core.node_parser import SentenceSplitter
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
+    from evals.baseline import wrap_embedder
     from index.loaders import load_articles
-
-    class WrappedEmbedding(BaseEmbedding):
-        _inner: SentenceTransformerEmbedder = PrivateAttr()
-
-        def __init__(self, inner: SentenceTransformerEmbedder) -> None:
-            super().__init__(model_name=inner.name)
-            self._inner = inner
-
-        def _get_query_embedding(self, query: str) -> list[float]:
-            return self._inner.embed_query(query).tolist()
-
-        async def _aget_query_embedding(self, query: str) -> list[float]:
-            return self._get_query_embedding(query)
-
-        def _get_text_embedding(self, text: str) -> list[float]:
-            return self._inner.embed_documents([text])[0].tolist()
-
-        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-            return self._inner.embed_documents(texts).tolist()
 
     started = time.perf_counter()
     articles = load_articles([corpus], int(settings.max_file_mb * 1024 * 1024)).articles
@@ -86,7 +66,8 @@ def _llama_index_baseline(settings: Settings, embedder: SentenceTransformerEmbed
     storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
     splitter = (SentenceSplitter(chunk_size=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap_tokens)
                 if matched else SentenceSplitter())
-    VectorStoreIndex.from_documents(documents, storage_context=storage, embed_model=WrappedEmbedding(embedder),
+    VectorStoreIndex.from_documents(documents, storage_context=storage,
+                                    embed_model=wrap_embedder(embedder, embed_batch_size=10),
                                     transformations=[splitter], show_progress=False)
     return time.perf_counter() - started, collection.count()
 

@@ -26,7 +26,7 @@ BASELINE_TOP_K = 2
 BASELINE_COLLECTION = "llamaindex_baseline"
 
 
-def wrap_embedder(embedder: Embedder) -> Any:
+def wrap_embedder(embedder: Embedder, embed_batch_size: int = 64) -> Any:
     """Our Embedder as a llama-index BaseEmbedding (built lazily: llama-index imports are slow)."""
     from llama_index.core.embeddings import BaseEmbedding
     from pydantic import PrivateAttr
@@ -35,7 +35,7 @@ def wrap_embedder(embedder: Embedder) -> Any:
         _inner: Any = PrivateAttr()
 
         def __init__(self, inner: Embedder) -> None:
-            super().__init__(model_name=inner.name, embed_batch_size=64)
+            super().__init__(model_name=inner.name, embed_batch_size=embed_batch_size)
             self._inner = inner
 
         def _get_query_embedding(self, query: str) -> list[float]:

@@ -14,10 +14,14 @@ from evals.gold import SEEDS_QA_PATH
 from evals.runner import run_eval
 from newsrag.settings import Settings
 
+# Raised as the system improved (measured 2026-11-23: hit@5 1.000, accuracy 0.937, citation
+# precision 1.000, faithfulness 1.000, refusal recall 0.875); never lowered silently.
 THRESHOLDS = {
-    "hit_at_5": 0.95,
-    "answer_accuracy": 0.85,
-    "citation_precision": 0.9,
+    "hit_at_5": 0.98,
+    "mrr": 0.9,
+    "answer_accuracy": 0.9,
+    "citation_precision": 0.95,
+    "faithfulness": 0.95,
     "refusal_recall": 0.8,
 }
 
