@@ -4,7 +4,9 @@ Builds (once; reused on later runs) an on-disk index of about `--chunks` chunks 
 the synthetic corpus of `bench/corpus.py` with the real packaged MiniLM model, then:
 - asks a mix of answerable and unanswerable questions with the offline answerer and
   reports end-to-end p50/p95 (`Assistant.ask` wall time), and the share of it spent
-  embedding the query versus everything else (retrieval, answer, check);
+  embedding the query versus everything else (retrieval, answer, check); the warm loop
+  repeats 14 questions, so it also reports 20 other questions asked once each (their
+  answer-side sentence vectors not yet cached by the Assistant);
 - measures cold start to the first answer in a fresh subprocess (imports, model load,
   opening the index, the BM25 build and the first question).
 
@@ -49,6 +51,29 @@ QUESTIONS = (
     "How many people died in the Tripoli attack?",
     "What is the capital of France?",
     "Why did Iran end its border mission?",
+)
+# Asked once each after the warm loop: no answer-side cache has seen their sentences' questions.
+UNSEEN_QUESTIONS = (
+    "Who is the Foreign Ministry spokeswoman?",
+    "What did Afkham say about Libya?",
+    "Who is Iraq's Foreign Minister?",
+    "What did Fuad Hussein declare?",
+    "Who is the Iraqi Interior Minister?",
+    "What does Iraq prioritize according to Shammari?",
+    "Who is Iraq's Defense Minister?",
+    "What did Obama say about Iran?",
+    "Who said Iran would attack deep into Iraqi territory?",
+    "What did Pourdastan stress?",
+    "Where was the Iranian ambassador's residence bombed?",
+    "How many documents did Iran give Iraq about the training camps?",
+    "When did the IRGC strike separatist positions?",
+    "Who was assassinated near Baghdad's airport?",
+    "What did the Komalah and Democrat groups attempt?",
+    "What did Heidari tell the Islamic Republic News Agency?",
+    "Who visited a site near Baghdad's international airport?",
+    "What did the Iraqi government decide about border forces?",
+    "How many days after the warning did the mission end?",
+    "What did the U.S. military statement say about Beiji?",
 )
 
 
@@ -102,6 +127,11 @@ def warm_latency(settings: Settings, n_queries: int) -> dict[str, float]:
         totals.append((time.perf_counter() - t) * 1000)
         embeds.append(answer.timing("embed") or 0.0)
         refused += answer.refused
+    unseen = []
+    for q in UNSEEN_QUESTIONS:
+        t = time.perf_counter()
+        assistant.ask(q)
+        unseen.append((time.perf_counter() - t) * 1000)
     stages = {}
     for stage in ("condense", "embed", "retrieve", "answer", "check"):
         stages[f"{stage}_p50_ms"] = statistics.median(
@@ -114,6 +144,8 @@ def warm_latency(settings: Settings, n_queries: int) -> dict[str, float]:
         "p95_ms": percentile(totals, 95),
         "mean_ms": statistics.fmean(totals),
         "embed_share": sum(embeds) / sum(totals),
+        "unseen_p50_ms": percentile(unseen, 50),
+        "unseen_p95_ms": percentile(unseen, 95),
         "refused_share": refused / n_queries,
         **stages,
     }
@@ -163,6 +195,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"[{ok(r['p50_ms'] <= 40)}] warm end-to-end p50 {r['p50_ms']:.1f} ms (target <= 40)")
     print(f"[{ok(r['p95_ms'] <= 120)}] warm end-to-end p95 {r['p95_ms']:.1f} ms (target <= 120)")
     print(f"       query embedding {r['embed_share']:.0%} of the time, the rest {1 - r['embed_share']:.0%}")
+    print(f"       {len(UNSEEN_QUESTIONS)} questions asked once (answer-side sentence vectors not cached yet): "
+          f"p50 {r['unseen_p50_ms']:.1f} ms, p95 {r['unseen_p95_ms']:.1f} ms")
     print("       stage p50 (ms): " + ", ".join(
         f"{s} {r[f'{s}_p50_ms']:.1f}" for s in ("condense", "embed", "retrieve", "answer", "check")))
     print(f"[{ok(r['cold_start_s'] <= 5)}] cold start to first answer {r['cold_start_s']:.2f} s "

@@ -3,6 +3,7 @@
 Article text reaches the report (expected answers, answers, cited passages), and an
 article may be hostile: every such string is HTML-escaped, has Markdown syntax
 backslash-escaped, and has its links defanged, so the report renders it as inert text.
+report.json keeps the exact strings but writes `<`, `>` and `&` as JSON unicode escapes.
 
 Deliberately left out: computing metrics (`evals/metrics.py`) and running configurations
 (`evals/runner.py`). Plots use matplotlib's object API with the Agg canvas, so no global
@@ -79,6 +80,16 @@ def inert(text: str, limit: int = 240) -> str:
     text = _URL_SCHEME.sub(r"\1[:]\2", text)
     text = _WWW.sub("www[.]", text)
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+_JSON_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def inert_json(value: object) -> str:
+    """JSON that loads back to exactly `value` but holds no raw `<`, `>`, `&` or JS line breaks,
+    so it stays data even when a page embeds or mis-serves it (what Django's json_script does)."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_UNSAFE[m.group()], text)  # these occur only in strings
 
 
 def fmt(value: float | None, field: str = "") -> str:
@@ -203,6 +214,6 @@ def write_report(report: EvalReport, out_dir: Path | str) -> EvalReport:
     _plot_metrics(report, plots[0])
     _plot_latency(report, plots[1])
     written = dataclasses.replace(report, files=tuple(str(p) for p in (out / "report.json", out / "report.md", *plots)))
-    (out / "report.json").write_text(json.dumps(to_jsonable(written), indent=2, ensure_ascii=False), encoding="utf-8")
+    (out / "report.json").write_text(inert_json(to_jsonable(written)), encoding="utf-8")
     (out / "report.md").write_text(render_markdown(written, tuple(str(p) for p in plots)), encoding="utf-8")
     return written

@@ -25,6 +25,9 @@ from newsrag.text import normalize, sentence_spans
 
 MAX_TITLE_CHARS = 90  # a derived title is cut at a word boundary below this
 _SPACE_RUN = re.compile(r"[ \t\f\v]+")
+# C0/C1 control characters (not tab/newlines): invisible, and NUL breaks tools downstream.
+# They reach here escaped inside JSON ("\u0000") or HTML ("&#1;"); they become spaces.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _WS = re.compile(r"\s+")
 
 # "TEHRAN (Dispatches) --", "BAGHDAD, Iraq (AP) —", "WASHINGTON -": an upper-case place,
@@ -174,7 +177,7 @@ def _dedupe_key(line: str) -> str:
 
 
 def _normalise_lines(raw: str) -> list[str]:
-    text = raw.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub(" ", raw.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
     lines = (_SPACE_RUN.sub(" ", ln).strip() for ln in text.split("\n"))
     return [ln for ln in lines if ln]
 
@@ -224,7 +227,7 @@ def clean_story_text(raw: str, *, title: str | None = None, split_stories: bool 
         lines.pop(0)
     if title is None and len(lines) > 1 and looks_like_headline(lines[0]):
         title, lines = lines[0], lines[1:]
-    title = _SPACE_RUN.sub(" ", title).strip() if title else None
+    title = _SPACE_RUN.sub(" ", _CONTROL.sub(" ", title)).strip() if title else None
 
     source, lines = _take_source(lines)
     lines = _drop_trailing_clutter(lines)

@@ -120,18 +120,32 @@ def discover_files(paths: Sequence[Path]) -> list[Path]:
 # --------------------------------------------------------------------------- safe reading
 
 
+def format_sizes(limit: int, size: int) -> tuple[str, str]:
+    """A size limit and a size in MB (MiB), with just enough digits to tell them apart.
+
+    Both in the same unit, never "at most 0.1 MB, got 0.1 MB": bytes when MB would not do.
+    """
+    for digits in (1, 2, 3, 4):
+        shown = [f"{n / _MB:.{digits}f}" for n in (limit, size)]
+        close = all(abs(float(t) - n / _MB) <= 0.01 * n / _MB for t, n in zip(shown, (limit, size)))
+        if shown[0] != shown[1] and close:
+            return f"{shown[0]} MB", f"{shown[1]} MB"
+    return f"{limit:,} bytes", f"{size:,} bytes"
+
+
 def _read_text(path: Path, max_file_bytes: int) -> str:
     size = path.stat().st_size
     if size > max_file_bytes:
+        limit_text, size_text = format_sizes(max_file_bytes, size)
         raise _reject(
-            f"a file of at most {max_file_bytes / _MB:.1f} MB",
-            f"{size / _MB:.1f} MB",
+            f"a file of at most {limit_text}",
+            size_text,
             "split it into smaller files or raise NEWSRAG_MAX_FILE_MB",
         )
     with path.open("rb") as fh:
         data = fh.read(max_file_bytes + 1)  # bounded even if the file grew since stat()
     if len(data) > max_file_bytes:
-        raise _reject(f"a file of at most {max_file_bytes / _MB:.1f} MB", "a larger file", "split it")
+        raise _reject(f"a file of at most {format_sizes(max_file_bytes, len(data))[0]}", "a larger file", "split it")
     if not data.strip():
         raise _reject("article text", "an empty file", "add the article text or remove the file")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):

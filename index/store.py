@@ -7,7 +7,8 @@ id, and queries with `VectorStoreQuery` + `MetadataFilters`. The collection uses
 space; llama-index reports `exp(-distance)`, which we turn back into cosine similarity.
 
 `open_reader(settings)` returns `ChromaIndexReader`, the `IndexReader` that `rag/` uses:
-dense search from Chroma, articles and chunk offsets from the manifest (the docstore).
+dense search from Chroma (ids and distances only, `nearest_ids`: the hot path), chunks,
+articles and offsets from the manifest (the docstore, held in memory per generation).
 It never writes to Chroma or the manifest.
 
 Deliberately left out: any ranking beyond Chroma's nearest neighbours (fusion and
@@ -18,9 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import shutil
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
@@ -33,6 +36,10 @@ from newsrag.text import normalize, words
 from newsrag.types import Article, Chunk, IndexStatus, Passage, SearchFilter
 
 NO_INDEX_FIX = "build the index first: run `newsrag index seeds/` (or your own folder)"
+DAMAGED_FIX = (
+    "check that the data dir is writable and the disk not full; if so, the Chroma files are damaged: "
+    "rebuild them with `newsrag index --rebuild <your article folders>`"
+)
 _COSINE = {"hnsw": {"space": "cosine"}}
 
 
@@ -70,10 +77,34 @@ def make_client(settings: Settings, *, create: bool):
     try:
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=_chroma_settings())
     except Exception as exc:
+        _forget_failed_client(settings.chroma_dir)
         raise IndexStateError(
             f"expected a usable Chroma folder at {settings.chroma_dir}, got {type(exc).__name__}: {exc}",
-            fix="make the data dir writable, or remove it and run `newsrag index --rebuild`",
+            fix=DAMAGED_FIX,
         ) from exc
+
+
+def _forget_failed_client(path: Path) -> None:
+    """Make chromadb forget a store it failed to open, so a later attempt reads the files again.
+
+    chromadb caches one System per folder for the life of the process and caches it
+    before starting it, so a store that failed to open (damaged files) would fail
+    forever in this process, even after a rebuild. Only a System no client holds is dropped.
+    """
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        key = str(path)
+        if SharedSystemClient._identifier_to_refcount.get(key, 0) > 0:
+            return
+        system = SharedSystemClient._identifier_to_system.pop(key, None)
+    except Exception:  # noqa: BLE001 - a chromadb without this cache: nothing to forget
+        return
+    if system is not None:
+        try:
+            system.stop()
+        except Exception:  # noqa: BLE001 - it never started properly
+            pass
 
 
 def yyyymmdd(day: dt.date) -> int:
@@ -129,11 +160,27 @@ class ScoredChunk:
 class ChromaIndex:
     """The Chroma collection, reached through llama-index's ChromaVectorStore."""
 
-    def __init__(self, collection) -> None:
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
+    def __init__(self, collection, settings: Settings | None = None) -> None:
         self.collection = collection
-        self.vector_store = ChromaVectorStore(chroma_collection=collection)
+        self.settings = settings
+        self._vector_store = None
+
+    @property
+    def vector_store(self):
+        """llama-index's ChromaVectorStore, made on first use: the read path (`nearest_ids`)
+        never needs it, and importing llama-index costs a cold start 1-2 s."""
+        if self._vector_store is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            self._vector_store = ChromaVectorStore(chroma_collection=self.collection)
+        return self._vector_store
+
+    def _read_error(self, exc: Exception) -> BackendError | IndexStateError:
+        """A failed read: the server's fault for a Chroma server, damaged files on disk."""
+        if self.settings is None:
+            return IndexStateError(f"expected a readable Chroma collection, got {type(exc).__name__}: {exc}",
+                                   fix=DAMAGED_FIX)
+        return _store_error(self.settings, exc)
 
     @classmethod
     def open_for_write(cls, settings: Settings) -> ChromaIndex:
@@ -143,8 +190,8 @@ class ChromaIndex:
                 settings.collection, configuration=_COSINE, embedding_function=None
             )
         except Exception as exc:
-            raise _backend_error(settings, exc) from exc
-        return cls(collection)
+            raise _store_error(settings, exc) from exc
+        return cls(collection, settings)
 
     @classmethod
     def open_for_read(cls, settings: Settings) -> ChromaIndex:
@@ -157,25 +204,44 @@ class ChromaIndex:
                     f"expected a Chroma collection {settings.collection!r} at {settings.index_location}, got none",
                     fix=NO_INDEX_FIX,
                 ) from exc
-            raise _backend_error(settings, exc) from exc
-        return cls(collection)
+            raise _store_error(settings, exc) from exc
+        return cls(collection, settings)
 
     @staticmethod
     def drop(settings: Settings) -> None:
-        """Delete the whole collection (for --rebuild); missing is fine."""
-        client = make_client(settings, create=True)
+        """Delete the whole collection (for --rebuild); missing is fine.
+
+        An on-disk store too damaged to open cannot be emptied through Chroma, so its
+        folder is removed instead: it holds nothing the rebuild does not recreate.
+        """
+        try:
+            client = make_client(settings, create=True)
+        except IndexStateError:
+            if settings.chroma_url or not settings.chroma_dir.exists():
+                raise
+            try:
+                shutil.rmtree(settings.chroma_dir)
+            except OSError as exc:
+                raise IndexStateError(
+                    f"expected to remove the damaged Chroma folder {settings.chroma_dir}, got {exc}",
+                    fix=f"delete {settings.chroma_dir} by hand, then run `newsrag index --rebuild` again",
+                ) from exc
+            return
         try:
             client.delete_collection(settings.collection)
         except Exception as exc:
             if type(exc).__name__ not in ("NotFoundError", "InvalidCollectionException", "ValueError"):
-                raise _backend_error(settings, exc) from exc
+                raise _store_error(settings, exc) from exc
 
     def _batch(self) -> int:
         # Chroma limits one call's size; llama-index's own limit is larger than ours.
         return 2000
 
     def count(self) -> int:
-        return self.collection.count()
+        try:
+            return self.collection.count()
+        except Exception as exc:
+            raise self._read_error(exc) from exc
 
     def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray, fingerprints: Mapping[str, str]) -> None:
         """Write chunks (replacing any with the same ids: Chroma's add ignores existing ids)."""
@@ -208,7 +274,10 @@ class ChromaIndex:
         page = 5000
         offset = 0
         while True:
-            got = self.collection.get(include=["metadatas"], limit=page, offset=offset)
+            try:
+                got = self.collection.get(include=["metadatas"], limit=page, offset=offset)
+            except Exception as exc:
+                raise self._read_error(exc) from exc
             for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
                 out[cid] = str((meta or {}).get("fingerprint", ""))
             if len(got["ids"]) < page:
@@ -236,7 +305,10 @@ class ChromaIndex:
             similarity_top_k=k,
             filters=MetadataFilters(filters=filters) if filters else None,
         )
-        result = self.vector_store.query(query)
+        try:
+            result = self.vector_store.query(query)
+        except Exception as exc:
+            raise self._read_error(exc) from exc
         out = []
         for node, similarity in zip(result.nodes or [], result.similarities or [], strict=True):
             # llama-index reports exp(-cosine distance); cosine = 1 - distance.
@@ -246,11 +318,44 @@ class ChromaIndex:
                                    max(-1.0, min(1.0, cosine))))
         return out
 
+    def nearest_ids(self, embedding: np.ndarray, k: int, article_ids: Sequence[str] | None = None,
+                    date_from: dt.date | None = None, date_to: dt.date | None = None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the k nearest chunks, nearest first: the read path.
 
-def _backend_error(settings: Settings, exc: Exception) -> BackendError:
-    return BackendError(
-        f"expected Chroma at {settings.index_location} to answer, got {type(exc).__name__}: {exc}",
-        fix="check the Chroma server / data dir, then retry",
+        Asks Chroma for ids and distances only. `query` (through llama-index) also fetches
+        each hit's document and metadata, which llama-index stores with a JSON copy of the
+        whole node: 3-5x the cost of the HNSW search itself. The reader already holds every
+        chunk (from the manifest, for BM25), so ids are all it needs.
+        """
+        clauses: list[dict] = []
+        if article_ids is not None:
+            clauses.append({"article_id": {"$in": list(article_ids)}})
+        if date_from is not None:
+            clauses.append({"published_int": {"$gte": yyyymmdd(date_from)}})
+        if date_to is not None:
+            clauses.append({"published_int": {"$lte": yyyymmdd(date_to)}})
+        where = None if not clauses else clauses[0] if len(clauses) == 1 else {"$and": clauses}
+        try:
+            got = self.collection.query(query_embeddings=[np.asarray(embedding, dtype=np.float32)], n_results=k,
+                                        where=where, include=["distances"])
+        except Exception as exc:
+            raise self._read_error(exc) from exc
+        ids = (got.get("ids") or [[]])[0]
+        distances = (got.get("distances") or [[]])[0]
+        # cosine space: distance = 1 - cosine similarity
+        return [(cid, max(-1.0, min(1.0, 1.0 - float(d)))) for cid, d in zip(ids, distances, strict=True)]
+
+
+def _store_error(settings: Settings, exc: Exception) -> BackendError | IndexStateError:
+    """A Chroma call failed: BackendError for a Chroma server, IndexStateError on disk."""
+    if settings.chroma_url:
+        return BackendError(
+            f"expected Chroma at {settings.index_location} to answer, got {type(exc).__name__}: {exc}",
+            fix="check the Chroma server, then retry",
+        )
+    return IndexStateError(
+        f"expected a readable Chroma index at {settings.index_location}, got {type(exc).__name__}: {exc}",
+        fix=DAMAGED_FIX,
     )
 
 
@@ -287,7 +392,7 @@ class ChromaIndexReader:
         self.chroma = chroma
         self.embedding_model = model
         self._lock = threading.Lock()
-        self._chunks_cache: tuple[str, list[Chunk]] | None = None
+        self._chunks_cache: tuple[str, list[Chunk], dict[str, Chunk]] | None = None
 
     def generation(self) -> str:
         with self._lock:
@@ -309,19 +414,34 @@ class ChromaIndexReader:
                 return []
             article_ids = sorted(allowed) if allowed is not None else None
             date_from, date_to = where.date_from, where.date_to
-        k = min(k, max(1, self.chroma.count()))
-        scored = self.chroma.query(np.asarray(embedding, dtype=np.float32), k, article_ids, date_from, date_to)
-        return [
-            Passage(chunk=s.chunk, score=s.similarity, rank=rank, dense_score=s.similarity)
-            for rank, s in enumerate(scored, start=1)
-        ]
+        by_id = self._chunks_by_id()
+        k = min(k, max(1, len(by_id)))
+        hits = self.chroma.nearest_ids(embedding, k, article_ids, date_from, date_to)
+        # Chunks come from the manifest, so only what it vouches for is found: chunks an
+        # interrupted run wrote to Chroma before its commit (crash, full disk) are not
+        # part of the index until repaired.
+        passages: list[Passage] = []
+        for cid, similarity in hits:
+            chunk = by_id.get(cid)
+            if chunk is not None:
+                passages.append(Passage(chunk=chunk, score=similarity, rank=len(passages) + 1,
+                                        dense_score=similarity))
+        return passages
 
-    def all_chunks(self) -> list[Chunk]:
+    def _chunks(self) -> tuple[list[Chunk], dict[str, Chunk]]:
+        """Every chunk of the manifest, in order and by id; re-read when the generation changes."""
         with self._lock:
             gen = self.manifest.generation()
             if self._chunks_cache is None or self._chunks_cache[0] != gen:
-                self._chunks_cache = (gen, self.manifest.chunks())
-            return list(self._chunks_cache[1])
+                chunks = self.manifest.chunks()
+                self._chunks_cache = (gen, chunks, {c.id: c for c in chunks})
+            return self._chunks_cache[1], self._chunks_cache[2]
+
+    def _chunks_by_id(self) -> dict[str, Chunk]:
+        return self._chunks()[1]
+
+    def all_chunks(self) -> list[Chunk]:
+        return list(self._chunks()[0])
 
     def article(self, article_id: str) -> Article | None:
         with self._lock:
@@ -379,6 +499,16 @@ def open_reader(settings: Settings, embedder: Embedder | None = None) -> ChromaI
             )
     try:
         chroma = ChromaIndex.open_for_read(settings)
+    except IndexStateError as exc:
+        articles = manifest.article_count()
+        manifest.close()
+        if articles and exc.fix == NO_INDEX_FIX:  # the vectors are gone, the manifest is not
+            raise IndexStateError(
+                f"expected the Chroma index that the manifest {settings.manifest_path} describes "
+                f"({articles} articles), got: {exc.message}",
+                fix="re-run `newsrag index <your article folders>`: it re-embeds every article the index lists",
+            ) from exc
+        raise
     except Exception:
         manifest.close()
         raise

@@ -17,6 +17,10 @@ in order (thresholds in `CheckerThresholds`, calibrated on `evals/checker_pairs.
    min_similarity. With an NLI model, its entailment probability of the sentence
    given the best passage window(s) >= min_entailment replaces this step.
 
+Before any rule, passage sentences that are instructions to a model ("Ignore previous
+instructions and say ...", a planted prompt injection) are taken out of the evidence:
+what such a sentence tells the reader to say is not something the article states.
+
 `locate(sentence, passage)` finds the passage sentence (or two adjacent) that best
 supports a sentence: it turns an LLM's passage-level `[n]` into a sentence quote.
 
@@ -26,6 +30,7 @@ unsupported even when it is true.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,6 +69,32 @@ _DISCOURSE = frozenset(
     "currently recently today yesterday both neither either several many some".split()
 )
 _PREFIX = 5  # shortest stem that may match a longer one it starts ("announc" ~ "announcement")
+
+
+# A planted instruction to the model reading the passage, not a statement of the article.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,60}?"
+    r"\b(?:instructions?|prompts?|directions|rules|guidelines)\b"
+    r"|\b(?:system prompt|new instructions|you are now (?:a|an|the)\b)",
+    re.IGNORECASE,
+)
+
+
+def without_instructions(text: str) -> tuple[str, list[str]]:
+    """`text` with every sentence that instructs a model blanked out, and those sentences."""
+    if not _INSTRUCTION.search(text):
+        return text, []
+    kept, dropped, last = [], [], 0
+    for span in sentence_spans(text):
+        piece = span.of(text)
+        if _INSTRUCTION.search(piece):
+            kept.append(text[last:span.start] + " " * len(piece))
+            dropped.append(piece)
+        else:
+            kept.append(text[last:span.end])
+        last = span.end
+    kept.append(text[last:])
+    return "".join(kept), dropped
 
 
 def _label(numbers: Sequence[int]) -> str:
@@ -216,6 +247,25 @@ class SupportChecker:
             return SupportCheck(False, 0.0, "uncited", ("sentence cites no passage",))
         numbers = sorted({c.number for c in citations})
         label = _label(numbers)
+        citations, planted = self._without_instructions(citations)
+        result = self._check_evidence(claim, citations, label)
+        if planted and not result.supported:
+            shown = planted[0] if len(planted[0]) <= 80 else planted[0][:77] + "..."
+            why = f"{label} holds an instruction to the reader ('{shown}'), which is not evidence"
+            return SupportCheck(False, result.score, result.method, (why, *result.reasons))
+        return result
+
+    @staticmethod
+    def _without_instructions(citations: Sequence[Citation]) -> tuple[list[Citation], list[str]]:
+        out, planted = [], []
+        for c in citations:
+            passage, dropped = without_instructions(c.passage)
+            quote, dropped_q = without_instructions(c.quote)
+            planted += [d for d in dropped + dropped_q if d not in planted]
+            out.append(dataclasses.replace(c, passage=passage, quote=quote) if dropped or dropped_q else c)
+        return out, planted
+
+    def _check_evidence(self, claim: str, citations: Sequence[Citation], label: str) -> SupportCheck:
         texts = [c.passage if c.quote in c.passage else f"{c.passage}\n{c.quote}" for c in citations]
         evidence = "\n".join(dict.fromkeys(texts))
 

@@ -18,9 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.loaders import format_sizes
 from newsrag.types import FileProblem
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".json")
+ARCHIVE_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar")
+MIB = 1024 * 1024  # NEWSRAG_MAX_FILE_MB counts these, as the loaders and Gradio do
 MAX_NAME_CHARS = 120
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -71,12 +74,13 @@ def save_uploads(files: Sequence[tuple[str, Path]], dest: Path, max_bytes: int) 
             continue
         suffix = Path(name).suffix.lower()
         if suffix not in ALLOWED_SUFFIXES:
+            fix = (
+                "archives are not unpacked: extract the articles and upload the files themselves"
+                if suffix in ARCHIVE_SUFFIXES
+                else "save the article as .txt, .md, .html, .json or .jsonl"
+            )
             problems.append(
-                FileProblem(
-                    shown,
-                    f"expected one of {', '.join(ALLOWED_SUFFIXES)}, got '{suffix or 'no extension'}'; "
-                    "save the article as .txt, .md, .html, .json or .jsonl",
-                )
+                FileProblem(shown, f"expected one of {', '.join(ALLOWED_SUFFIXES)}, got '{suffix or 'no extension'}'; {fix}")
             )
             continue
         try:
@@ -85,10 +89,11 @@ def save_uploads(files: Sequence[tuple[str, Path]], dest: Path, max_bytes: int) 
             problems.append(FileProblem(shown, f"expected a readable upload, got {exc.strerror}; upload it again"))
             continue
         if size > max_bytes:
+            limit_text, size_text = format_sizes(max_bytes, size)
             problems.append(
                 FileProblem(
                     shown,
-                    f"expected at most {max_bytes / 1_000_000:.1f} MB, got {size / 1_000_000:.1f} MB; "
+                    f"expected at most {limit_text}, got {size_text}; "
                     "split the file or raise NEWSRAG_MAX_FILE_MB",
                 )
             )

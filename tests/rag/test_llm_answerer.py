@@ -249,3 +249,36 @@ def test_misbehaving_server_is_backend_error_without_hanging(bad_server, mode: s
     if mode in ("500", "empty"):
         with pytest.raises(BackendError):
             _adapter(url).complete("s", "p")
+
+
+# --- the whole read path when the server dies mid-stream ----------------------------------------
+def test_server_cut_mid_stream_falls_back_to_offline_in_the_assistant_and_the_ui(bad_server, fake_reader, tmp_path):
+    """A real HTTP stream that stops after its first token: the Assistant (real OpenAI-like
+    adapter) answers offline with a note, and the chat page shows that answer, not an error."""
+    from rag.assistant import Assistant
+    from rag.checker import SupportChecker
+    from ui.handlers import ChatHandlers
+    from ui.state import Conversation
+
+    settings = Settings(data_dir=tmp_path, answerer="openai", llm_base_url=bad_server("cut"), llm_model="m",
+                        llm_timeout_s=1.0)
+    assistant = Assistant.from_settings(settings, embedder=fake_reader.embedder, reader=fake_reader,
+                                        checker=SupportChecker())
+    assert assistant.chat_model is not None, "the configured LLM is used, not skipped"
+    question = "What was the September 19 deadline?"
+    started = time.monotonic()
+    items = list(assistant.stream(question))
+    answer = items[-1]
+    assert "The deadline" in items[:-1], "the LLM's first token was streamed before the cut"
+    assert answer.answerer == "offline" and not answer.refused and "September 19" in answer.text
+    assert any("LLM unavailable" in n and "fell back to the offline answerer" in n for n in answer.notes)
+    assert all(s.check.supported for s in answer.sentences)
+    assert time.monotonic() - started < 8, "the dead stream must time out, not hang"
+
+    chat, conv, sources, _why, _box = list(
+        ChatHandlers(assistant, settings).respond(question, Conversation(), "llm", 6, False, "", "", "")
+    )[-1]
+    final = chat[-1]["content"]
+    assert "nr-answer" in final and "nr-error" not in final and "September 19" in final
+    assert "fell back to the offline answerer" in final
+    assert len(conv.turns) == 1 and "September 19" in sources

@@ -272,6 +272,27 @@ def test_hostile_article_is_inert_text(chat: ChatPage, live_server, tmp_path: Pa
     chat.shot("desktop-08-hostile")
 
 
+def test_hostile_question_is_inert_text(chat: ChatPage):
+    """A question carrying markup is shown as typed, in the chat, the refusal and the Why tab."""
+    page = chat.page
+    question = (
+        '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1"> '
+        "[x](javascript:window.__pwned=1) | <b>When</b> was the Zorblat treaty signed?"
+    )
+    chat.ask(question)
+    asked = page.locator(USER).last
+    expect(asked).to_contain_text("<script>window.__pwned=1</script>")
+    expect(asked).to_contain_text('onerror="window.__pwned=1"')
+    expect(asked).to_contain_text("<b>When</b>")
+    chat.tab("Why this answer")
+    expect(page.locator("#nr-why .nr-query")).to_contain_text("<img src=x")
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    injected = "#nr-chat .message-content {0}, #nr-why {0}, #nr-sources {0}"
+    for tag in ("script", "img", "a", "b"):
+        assert page.locator(injected.format(tag)).count() == 0, f"a <{tag}> from the question reached the page"
+    chat.shot("desktop-11-hostile-question")
+
+
 def test_narrow_screen_layout(browser: Browser, live_server):
     context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
     chat = ChatPage(context.new_page()).open(live_server.url)

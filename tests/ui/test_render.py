@@ -239,7 +239,7 @@ def test_save_uploads_refuses_bad_files_and_keeps_good_ones(tmp_path):
     assert result.paths[0].parent == dest.resolve()
     assert sorted(p.path for p in result.problems) == sorted(["big.txt", "evil.exe", "empty.md", ".."])
     messages = " ".join(p.message for p in result.problems)
-    assert "at most 0.0 MB" in messages and ".exe" in messages and "empty file" in messages
+    assert "expected at most 1,000 bytes, got 2,000 bytes" in messages and ".exe" in messages and "empty file" in messages
     assert not (tmp_path / "good.txt").exists()
     assert sorted(p.name for p in dest.iterdir()) == ["good.txt"]
 
