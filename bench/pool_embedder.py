@@ -8,10 +8,10 @@ Chroma and manifest writes, and everything on the read path) does anything.
 The shortcut: `SentencePoolEmbedder` splits each text into pieces (the title line and
 the sentences of the body, with `newsrag.text.sentence_spans`, the chunker's own
 splitter), embeds each *distinct* piece once with the real packaged model, and gives a
-text the L2-normalised mean of its pieces' vectors. The corpus has a few thousand
-distinct pieces (75 seed sentences, each optionally behind one of 40 datelines, and
-8 x 75 titles once the article number is taken out), so the model runs a few minutes
-once; the piece vectors are cached on disk (`artifacts/bench-cache/`) and reused.
+text the L2-normalised mean of its pieces' vectors. The corpus has under a thousand
+distinct pieces (75 seed sentences, some behind a dateline, and at most 8 x 75 titles
+once the article number is taken out: 667 at 100k chunks), so the model runs about a
+minute once; the piece vectors are cached on disk (`artifacts/bench-cache/`) and reused.
 
 What stays real: the vector width (384), float32, L2-normalised vectors in MiniLM's
 space (queries are embedded with the real model by `embed_query`, and a mean of a

@@ -8,7 +8,8 @@ the synthetic corpus of `bench/corpus.py` with the real packaged MiniLM model, t
   repeats 14 questions, so it also reports 20 other questions asked once each (their
   answer-side sentence vectors not yet cached by the Assistant);
 - measures cold start to the first answer in a fresh subprocess (imports, model load,
-  opening the index, the BM25 build and the first question).
+  opening the index, the BM25 build and the first question), twice: the first start
+  after indexing (BM25 built from the chunks and saved) and a later one (saved BM25 loaded).
 
 Targets: warm p50 <= 40 ms, p95 <= 120 ms; cold start <= 5 s.
 Run: `python -m bench.query_bench [--chunks 10000] [--queries 200] [--fresh]`.
@@ -164,14 +165,23 @@ print(time.perf_counter() - t0, ans.refused)
 """
 
 
-def cold_start(settings: Settings) -> dict[str, float]:
-    env = dict(os.environ)
+def _cold_once(settings: Settings) -> tuple[float, float]:
     t = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", _COLD, str(settings.data_dir)], cwd=PROJECT_ROOT, env=env,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", _COLD, str(settings.data_dir)], cwd=PROJECT_ROOT,
+                         env=dict(os.environ), capture_output=True, text=True, check=True)
     wall = time.perf_counter() - t
     inside, _refused = out.stdout.split()[-2:]
-    return {"cold_start_s": wall, "cold_start_in_process_s": float(inside)}
+    return wall, float(inside)
+
+
+def cold_start(settings: Settings) -> dict[str, float]:
+    """Twice: the first start after indexing (BM25 built from the chunks, then saved) and a
+    later start (the saved BM25 loaded; rag/bm25.py)."""
+    shutil.rmtree(settings.data_dir / "bm25", ignore_errors=True)
+    first, first_inside = _cold_once(settings)
+    later, later_inside = _cold_once(settings)
+    return {"cold_start_s": later, "cold_start_in_process_s": later_inside,
+            "cold_start_first_s": first, "cold_start_first_in_process_s": first_inside}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -201,6 +211,8 @@ def main(argv: list[str] | None = None) -> None:
         f"{s} {r[f'{s}_p50_ms']:.1f}" for s in ("condense", "embed", "retrieve", "answer", "check")))
     print(f"[{ok(r['cold_start_s'] <= 5)}] cold start to first answer {r['cold_start_s']:.2f} s "
           f"(in-process {r['cold_start_in_process_s']:.2f} s; target <= 5)")
+    print(f"[{ok(r['cold_start_first_s'] <= 5)}] first start after indexing (BM25 built, not loaded) "
+          f"{r['cold_start_first_s']:.2f} s (in-process {r['cold_start_first_in_process_s']:.2f} s)")
 
 
 if __name__ == "__main__":

@@ -141,21 +141,43 @@ class LoadRun:
     wall_s: float = 0.0
 
 
-def _write_new_articles(folder: Path, n_generated: int) -> list[Path]:
-    """The fact-bearing article plus n synthetic ones (bench/corpus.py) to make indexing take a while."""
-    from bench.corpus import generate_stories
+_TOWNS = ("Gorgan", "Gonbad-e Kavus", "Aliabad", "Kordkuy", "Minudasht", "Azadshahr", "Ramian", "Galikash")
+_WORKS = ("a water treatment line", "a pumping station", "a reservoir", "a pipeline to the coast",
+          "a storage tank", "a filtration unit", "a distribution network", "a rainwater basin")
+_MONTHS = ("January", "March", "April", "June", "July", "August", "October", "December")
 
+
+def filler_article(i: int) -> str:
+    """A made-up local water-works story: indexing work that shares no person with the seeds.
+
+    (Shuffled seed sentences, as bench/corpus.py makes, would put two officials side by
+    side and change what a seed follow-up resolves "he" to; that is not what this tests.)
+    """
+    town, work = _TOWNS[i % len(_TOWNS)], _WORKS[(i * 3) % len(_WORKS)]
+    month, n = _MONTHS[(i * 5) % len(_MONTHS)], 12 + (i * 7) % 80
+    lines = [f"{town} water board report {i}: {work} approved", f"GORGAN (Dispatches) -- The {town} water board "
+             f"approved {work} worth {n} million rials at its {month} session, the board's minutes show."]
+    for j in range(6):
+        other = _TOWNS[(i + j + 1) % len(_TOWNS)]
+        lines.append(f"Engineers said the work in {town} would connect {n + j} villages near {other} and that "
+                     f"tenders for {_WORKS[(i + j) % len(_WORKS)]} would open in {_MONTHS[(i + j) % len(_MONTHS)]}. "
+                     f"Farmers in {other} asked the board to publish water quotas for the {j + 2} dry months.")
+    return "\n".join(lines) + "\n"
+
+
+def _write_new_articles(folder: Path, n_filler: int) -> list[Path]:
+    """The fact-bearing article plus n filler ones, to make indexing take a while."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / NEW_ARTICLE_NAME]
     paths[0].write_text(NEW_ARTICLE, encoding="utf-8")
-    for i, story in enumerate(generate_stories(n_generated, seed=7)):
-        path = folder / f"load_extra_{i:03d}.txt"
-        path.write_text(story.file_text(), encoding="utf-8")
+    for i in range(n_filler):
+        path = folder / f"water_board_{i:03d}.txt"
+        path.write_text(filler_article(i), encoding="utf-8")
         paths.append(path)
     return paths
 
 
-def run_load(root: Path, users: int, questions: int, n_generated: int, start_index_after: int) -> LoadRun:
+def run_load(root: Path, users: int, questions: int, n_filler: int, start_index_after: int) -> LoadRun:
     """Serve seeds, drive `users` clients x `questions`, index new articles mid-run."""
     from gradio_client import Client
 
@@ -172,7 +194,7 @@ def run_load(root: Path, users: int, questions: int, n_generated: int, start_ind
         probe = Client(server.url, verbose=False)
         run.new_before = probe.predict(NEW_QUESTION, [], 0, "", False, api_name="/ask")
 
-        new_files = _write_new_articles(root / "incoming", n_generated)
+        new_files = _write_new_articles(root / "incoming", n_filler)
         real_index_files = default_index_files(settings, server.assistant)
 
         def index_files(paths, progress):
@@ -286,9 +308,21 @@ def check_run(run: LoadRun, users: int, questions: int, summary: dict) -> None:
     assert any(NEW_ARTICLE_NAME in cit["source_path"] and NEW_FACT in cit["quote"] for cit in after["citations"])
 
 
-def report(summary: dict, name: str) -> None:
+def report(run: LoadRun, summary: dict, name: str) -> None:
+    """Print the numbers; write them, and every call (for a failure's post-mortem), under artifacts/."""
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / name).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    with (ARTIFACTS / name.replace(".json", "_calls.jsonl")).open("w", encoding="utf-8") as f:
+        for c in sorted(run.calls, key=lambda c: (c.user, c.started)):
+            reply = c.reply or {}
+            f.write(json.dumps({
+                "user": c.user, "question": c.question, "follow_up": c.follow_up, "ms": round(c.ms, 1),
+                "during_indexing": bool(run.index_started and run.index_ended
+                                        and c.ended > run.index_started and c.started < run.index_ended),
+                "error": c.error, "query": reply.get("query"), "refused": reply.get("refused"),
+                "answer": reply.get("text"),
+                "cited": sorted({Path(x["source_path"]).name for x in reply.get("citations", [])}),
+            }) + "\n")
     print(f"\nload: {summary['users']} users x {summary['questions_per_user']} questions, "
           f"{summary['errors']} errors; client p50 {summary['client_p50_ms']} ms, p95 {summary['client_p95_ms']} ms; "
           f"server p50 {summary['server_p50_ms']} ms, p95 {summary['server_p95_ms']} ms; "
@@ -299,15 +333,15 @@ def report(summary: dict, name: str) -> None:
 @pytest.mark.slow
 def test_load_8_users_20_questions(tmp_path: Path):
     users, questions = 8, 20
-    run = run_load(tmp_path, users, questions, n_generated=40, start_index_after=2 * users)
+    run = run_load(tmp_path, users, questions, n_filler=40, start_index_after=2 * users)
     summary = summarize(run, users, questions)
-    report(summary, "load_test.json")
+    report(run, summary, "load_test.json")
     check_run(run, users, questions, summary)
 
 
 def test_load_mechanism_fast(tmp_path: Path):
     users, questions = 3, 4
-    run = run_load(tmp_path, users, questions, n_generated=2, start_index_after=2)
+    run = run_load(tmp_path, users, questions, n_filler=2, start_index_after=2)
     summary = summarize(run, users, questions)
-    report(summary, "load_test_fast.json")
+    report(run, summary, "load_test_fast.json")
     check_run(run, users, questions, summary)
