@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from newsrag.text import normalize
+from newsrag.text import content_terms, normalize, term_variants
 
 MONTHS = {
     "january": "january", "jan": "january", "february": "february", "feb": "february",
@@ -258,6 +258,23 @@ def person_score(anchor: Anchor, text: str) -> int:
     if len([t for t in toks if t not in _TITLE_WORDS]) >= 2:
         score += 1
     return score
+
+
+def role_context(anchor: Anchor, text: str) -> str:
+    """The words that give a name its role: up to eight words before it, the name's own title
+    words, and an appositive after it ("army commander Brigadier General X", "X, deputy
+    commander for ground forces,")."""
+    before = " ".join(text[max(0, anchor.start - 80) : anchor.start].split()[-8:])
+    after = re.match(r"\s*,([^,.;:]{0,80})", text[anchor.end :])
+    return f"{before} {anchor.text} {after.group(1) if after else ''}"
+
+
+def role_match(question_words: set[str], anchor: Anchor, text: str) -> float:
+    """Share of the question's role words found next to a name (0..1); demonyms count."""
+    if not question_words:
+        return 0.0
+    near = set(content_terms(role_context(anchor, text)))
+    return sum(1 for w in question_words if term_variants(w) & near) / len(question_words)
 
 
 def question_kind(question: str) -> str:

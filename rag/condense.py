@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 from newsrag.text import content_terms, normalize, words
 from newsrag.types import Turn
-from rag.anchors import find_anchors, person_score, question_kind
+from rag.anchors import find_anchors, person_score, question_kind, role_match
 from rag.citations import strip_markers
 
 _PERSONAL = ("he", "him", "his", "she", "her", "hers")
@@ -82,13 +82,33 @@ def answered_entity(turn: Turn) -> str | None:
 
 
 def _person_of(turn: Turn) -> str | None:
-    """The person a turn is about: a short answer to a "who" question, else a person-like name."""
+    """The person a turn is about: for a "who" question, the short answer itself or the person
+    whose role best matches the question; otherwise the latest person-like name."""
+    answer = strip_markers(turn.answer)
     if question_kind(turn.question) in ("person", "who"):
         entity = answered_entity(turn)
         anchors = find_anchors(entity) if entity else []
         if entity and anchors and anchors[0].kind == "name":
             return entity
-    return person_name(strip_markers(turn.answer)) or person_name(turn.question)
+        answering = person_answering(turn.question, answer)
+        if answering:
+            return answering
+    return person_name(answer) or person_name(turn.question)
+
+
+def person_answering(question: str, answer: str) -> str | None:
+    """The person in `answer` whose role words ("Defense Minister", "army commander") overlap the
+    question most; earlier names win ties, since the answer's first sentence is its best."""
+    asked = {w for a in find_anchors(question) for w in a.key.split()}
+    wanted = set(content_terms(question)) - asked
+    best: tuple[float, int, str] | None = None
+    for a in find_anchors(answer):
+        if a.kind != "name" or set(a.key.split()) <= asked or person_score(a, answer) < 2:
+            continue
+        overlap = role_match(wanted, a, answer)
+        if best is None or overlap > best[0]:
+            best = (overlap, a.start, a.text.removesuffix("'s").removesuffix("’s"))
+    return best[2] if best else None
 
 
 def key_context(question: str) -> str:

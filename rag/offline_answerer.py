@@ -43,7 +43,7 @@ import numpy as np
 
 from newsrag.protocols import Embedder
 from newsrag.text import content_terms, normalize, sentence_spans, term_variants, words
-from rag.anchors import Anchor, find_anchors, name_key, question_kind, satisfies_kind
+from rag.anchors import Anchor, find_anchors, name_key, person_score, question_kind, role_match, satisfies_kind
 from rag.anchors import anchor_in as _anchor_in
 from newsrag.types import Chunk, Passage
 from rag.dedup import containment, shingles
@@ -52,6 +52,10 @@ from rag.draft import Draft, DraftSentence, Evidence
 COVERAGE_WEIGHT = 0.7
 SIMILARITY_WEIGHT = 0.3
 NAME_ONLY_IN_PASSAGE = 0.85
+# "Who is the army commander?": a sentence whose person carries the asked role next to the
+# name ("army commander ... Pourdastan") beats one whose role words are elsewhere; the factor
+# runs from this (no role word next to any new name) to 1.0 (all of them).
+ROLE_AWAY_FROM_NAME = 0.85
 TITLE_TERM_WEIGHT = 0.5
 MAX_SENTENCES = 3
 CLOSE_TO_BEST = 0.75  # an extra sentence must score at least this share of the best one
@@ -168,6 +172,14 @@ def alternatives(question: str, names: Sequence[Anchor]) -> list[list[Anchor]]:
     return groups
 
 
+def _role_factor(sent: _Sentence, question_keys: set[str], q_terms: Sequence[str]) -> float:
+    """For "who is the <role>?": how well the sentence's best new person carries the role."""
+    wanted = {t for t in q_terms if t not in question_keys}
+    best = max((role_match(wanted, a, sent.text) for a in sent.anchors
+                if a.kind == "name" and _is_new(a, question_keys) and person_score(a, sent.text) >= 1), default=0.0)
+    return ROLE_AWAY_FROM_NAME + (1 - ROLE_AWAY_FROM_NAME) * best
+
+
 def question_terms(question: str) -> list[str]:
     seen: list[str] = []
     for t in content_terms(question):
@@ -240,7 +252,7 @@ def score_candidates(
                 lead_in = (lead.start, lead.end, lead.text)
                 hit, coverage = hit | lead_hit, LEAD_IN_SHARE * lead_cov
             previous = own
-            factor = 1.0
+            factor = _role_factor(s, q_keys, q_terms) if kind == "person" else 1.0
             mention_text = s.text if lead_in is None else f"{lead_in[2]} {s.text}"
             sentence_words = _word_set(mention_text)
             if names and not all(any(name_mentioned(a, sentence_words) for a in g) for g in name_groups):

@@ -57,3 +57,10 @@ def test_it_becomes_the_short_answer_of_a_which_question():
     history = [Turn("Which oil refinery did Iran help Iraqi forces retake?", "The major oil refinery of Beiji [1].")]
     assert condense_question(history, "When was it liberated before?") == \
         "When was the major oil refinery of Beiji liberated before?"
+
+
+def test_who_follow_up_takes_the_person_whose_role_was_asked_not_the_last_name():
+    answer = ("General Baqeri and Iraqi Defense Minister Thabet Muhammad Al-Abbasi talked about a range of issues. [1] "
+              "On September 23, Iraq’s Foreign Minister Fuad Hussein declared that the terms were in effect. [2]")
+    query = condense_question([Turn("Who is Iraq's Defense Minister?", answer)], "What did he talk about?")
+    assert query == "What did Iraqi Defense Minister Thabet Muhammad Al-Abbasi talk about?"

@@ -102,3 +102,9 @@ def test_how_much_is_answered_by_a_degree_not_only_a_number(retriever, answerer)
     draft, _ = _draft(retriever, answerer, "How much damage did the bombs outside the Iranian ambassador's residence cause?")
     assert not draft.refused
     assert "minor damage" in draft.sentences[0].text
+
+
+def test_who_is_the_role_prefers_the_person_carrying_that_role(retriever, answerer):
+    draft, _ = _draft(retriever, answerer, "Who is the army commander?")
+    assert not draft.refused
+    assert "army commander Brigadier General Ahmad Reza Pourdastan" in draft.sentences[0].text
