@@ -4,31 +4,38 @@ No LLM is involved. Every retrieved passage is split into sentences with the pro
 one splitter (`newsrag.text.sentence_spans`, offsets are article offsets because
 `chunk.text == article.text[chunk.start:chunk.end]`), and each sentence is scored:
 
-    score = (0.7 * coverage + 0.3 * similarity) * name_factor          (0..1)
+    score = (0.7 * coverage + 0.3 * similarity) * name_factor * role_factor      (0..1)
 
 - coverage: the IDF-weighted share of the question's content terms the sentence
-  states (terms only in the article title count half). IDF comes from the BM25 corpus,
-  so a question word no article uses ("died") weighs most, and missing it costs most.
+  states (demonyms match their country; terms only in the article title count half).
+  IDF comes from the BM25 corpus, so a question word no article uses ("died") weighs
+  most, and missing it costs most. A sentence may instead borrow 0.8 of the coverage of
+  the sentence right before it (news names a role in one sentence and the person in the
+  next); that lead-in sentence is then quoted before it.
 - similarity: cosine between query and evidence: the passage's dense score for every
   sentence, refined by embedding only the top `rescore_top` sentences (embedding every
   sentence per query would blow the latency budget).
 - name_factor: 0.85 when a name from the question is in the passage but not in the
   sentence itself (the sentence may say "he"), 1.0 otherwise.
+- role_factor ("who is ...?" only): 0.85 to 1.0 by the share of the question's role
+  words next to the sentence's new person name ("army commander ... Pourdastan").
 
 Gates (a sentence failing one can never be the answer):
 - every date and number in the question must be stated by the sentence
-  (`rag.anchors.anchor_in`), every name by its passage (surname-level match);
+  (`rag.anchors.anchor_in`), every name (or one of names joined by "or") by its passage;
 - the sentence must hold the kind of thing asked for (`question_kind` /
-  `satisfies_kind`: a date for "when", a number for "how many", a name for "who"),
-  not counting the question's own anchors.
+  `satisfies_kind`: a date or month for "when", a number for "how many", a number or a
+  degree for "how much", a length of time for "how long", a person for "who is", a name
+  for other "who" questions), not counting what the question already gave.
 
 The best gated sentence answers; up to two more are added when they score close to it,
 state question terms it lacks, and do not repeat it. The draft refuses when no sentence
-passes the gates or the best score is below `refusal_threshold`. Sentences are quoted
-verbatim with their exact spans, so the support checker verifies them by construction.
+passes the gates or the best score is below `refusal_threshold` (calibrated with
+`evals/calibrate.py`). Sentences are quoted verbatim with their exact spans, so the
+support checker verifies them by construction.
 
-Deliberately left out: paraphrase and summarisation (that is the LLM answerer's job) and
-any rule tuned to particular articles.
+Deliberately left out: paraphrase and summarisation (that is the LLM answerer's job),
+synonyms ("given" vs "supplied"), and any rule tuned to particular articles.
 """
 
 from __future__ import annotations
