@@ -100,7 +100,7 @@ def person_answering(question: str, answer: str) -> str | None:
     """The person in `answer` whose role words ("Defense Minister", "army commander") overlap the
     question most; earlier names win ties, since the answer's first sentence is its best."""
     asked = {w for a in find_anchors(question) for w in a.key.split()}
-    wanted = set(content_terms(question)) - asked
+    wanted = set(content_terms(question))  # role words count even when capitalised as a name
     best: tuple[float, int, str] | None = None
     for a in find_anchors(answer):
         if a.kind != "name" or set(a.key.split()) <= asked or person_score(a, answer) < 2:

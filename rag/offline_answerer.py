@@ -181,7 +181,7 @@ def alternatives(question: str, names: Sequence[Anchor]) -> list[list[Anchor]]:
 
 def _role_factor(sent: _Sentence, question_keys: set[str], q_terms: Sequence[str]) -> float:
     """For "who is the <role>?": how well the sentence's best new person carries the role."""
-    wanted = {t for t in q_terms if t not in question_keys}
+    wanted = set(q_terms)  # "Who is the Iraqi Interior Minister?": the role words are also a name
     best = max((role_match(wanted, a, sent.text) for a in sent.anchors
                 if a.kind == "name" and _is_new(a, question_keys) and person_score(a, sent.text) >= 1), default=0.0)
     return ROLE_AWAY_FROM_NAME + (1 - ROLE_AWAY_FROM_NAME) * best

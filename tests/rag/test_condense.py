@@ -64,3 +64,10 @@ def test_who_follow_up_takes_the_person_whose_role_was_asked_not_the_last_name()
               "On September 23, Iraq’s Foreign Minister Fuad Hussein declared that the terms were in effect. [2]")
     query = condense_question([Turn("Who is Iraq's Defense Minister?", answer)], "What did he talk about?")
     assert query == "What did Iraqi Defense Minister Thabet Muhammad Al-Abbasi talk about?"
+
+
+def test_capitalised_role_in_the_question_still_picks_the_person_holding_it():
+    answer = ("Major General Mohammad Hossein Baqeri made the remarks during a meeting on Sunday with "
+              "Iraqi Interior Minister Abdul Amir al-Shammari on Sunday. [1]")
+    query = condense_question([Turn("Who is the Iraqi Interior Minister?", answer)], "What did he praise?")
+    assert query == "What did Iraqi Interior Minister Abdul Amir al-Shammari praise?"
