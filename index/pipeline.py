@@ -112,7 +112,7 @@ class Indexer:
         from index.loaders import discover_files as loader_discover
         from index.loaders import load_articles
 
-        max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
+        max_bytes = self.settings.max_file_bytes
         files = loader_discover(paths)
         found_in: list[Path] = [p for p in paths if not any(is_under(str(f), [_resolved(p)]) for f in files)]
         occurrences: list[tuple[Article, str]] = []

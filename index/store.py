@@ -3,8 +3,9 @@
 `ChromaIndex` is the only code that touches Chroma: it opens the collection (embedded
 `PersistentClient` in `settings.chroma_dir`, or `HttpClient` when `settings.chroma_url`
 is set), adds chunks as llama-index `TextNode`s with precomputed embeddings, deletes by
-id, and queries with `VectorStoreQuery` + `MetadataFilters`. The collection uses cosine
-space; llama-index reports `exp(-distance)`, which we turn back into cosine similarity.
+id, and searches the collection directly for ids and cosine distances (`nearest_ids`):
+llama-index's query path would also fetch every hit's node JSON, which the reader
+already holds from the manifest.
 
 `open_reader(settings)` returns `ChromaIndexReader`, the `IndexReader` that `rag/` uses:
 dense search from Chroma (ids and distances only, `nearest_ids`: the hot path), chunks,
@@ -18,11 +19,9 @@ reranking live in `rag/`), and Chroma's own embedding functions (we always pass 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import shutil
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -131,30 +130,6 @@ def chunk_metadata(chunk: Chunk, fingerprint: str) -> dict[str, str | int]:
         meta["published"] = chunk.published.isoformat()
         meta["published_int"] = yyyymmdd(chunk.published)
     return meta
-
-
-def chunk_from_metadata(chunk_id: str, text: str, meta: Mapping[str, object]) -> Chunk:
-    published = meta.get("published")
-    return Chunk(
-        id=chunk_id,
-        article_id=str(meta["article_id"]),
-        ordinal=int(meta["ordinal"]),
-        text=text,
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        title=str(meta.get("title", "")),
-        source_path=str(meta.get("source_path", "")),
-        token_count=int(meta.get("token_count", 0)),
-        source=str(meta["source"]) if meta.get("source") else None,
-        dateline=str(meta["dateline"]) if meta.get("dateline") else None,
-        published=dt.date.fromisoformat(str(published)) if published else None,
-    )
-
-
-@dataclass(frozen=True)
-class ScoredChunk:
-    chunk: Chunk
-    similarity: float  # cosine similarity in [-1, 1]
 
 
 class ChromaIndex:
@@ -284,48 +259,13 @@ class ChromaIndex:
                 return out
             offset += page
 
-    def query(self, embedding: np.ndarray, k: int, article_ids: Sequence[str] | None = None,
-              date_from: dt.date | None = None, date_to: dt.date | None = None) -> list[ScoredChunk]:
-        from llama_index.core.vector_stores.types import (
-            FilterOperator,
-            MetadataFilter,
-            MetadataFilters,
-            VectorStoreQuery,
-        )
-
-        filters: list[MetadataFilter] = []
-        if article_ids is not None:
-            filters.append(MetadataFilter(key="article_id", value=list(article_ids), operator=FilterOperator.IN))
-        if date_from is not None:
-            filters.append(MetadataFilter(key="published_int", value=yyyymmdd(date_from), operator=FilterOperator.GTE))
-        if date_to is not None:
-            filters.append(MetadataFilter(key="published_int", value=yyyymmdd(date_to), operator=FilterOperator.LTE))
-        query = VectorStoreQuery(
-            query_embedding=[float(x) for x in embedding],
-            similarity_top_k=k,
-            filters=MetadataFilters(filters=filters) if filters else None,
-        )
-        try:
-            result = self.vector_store.query(query)
-        except Exception as exc:
-            raise self._read_error(exc) from exc
-        out = []
-        for node, similarity in zip(result.nodes or [], result.similarities or [], strict=True):
-            # llama-index reports exp(-cosine distance); cosine = 1 - distance.
-            cosine = 1.0 + math.log(similarity) if similarity > 0 else -1.0
-            meta = node.metadata
-            out.append(ScoredChunk(chunk_from_metadata(node.node_id, node.get_content(), meta),
-                                   max(-1.0, min(1.0, cosine))))
-        return out
-
     def nearest_ids(self, embedding: np.ndarray, k: int, article_ids: Sequence[str] | None = None,
                     date_from: dt.date | None = None, date_to: dt.date | None = None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the k nearest chunks, nearest first: the read path.
 
-        Asks Chroma for ids and distances only. `query` (through llama-index) also fetches
-        each hit's document and metadata, which llama-index stores with a JSON copy of the
-        whole node: 3-5x the cost of the HNSW search itself. The reader already holds every
-        chunk (from the manifest, for BM25), so ids are all it needs.
+        Asks Chroma for ids and distances only: fetching each hit's document and metadata
+        (llama-index stores a JSON copy of the whole node) costs 3-5x the HNSW search
+        itself, and the reader already holds every chunk (from the manifest, for BM25).
         """
         clauses: list[dict] = []
         if article_ids is not None:

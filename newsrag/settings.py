@@ -89,6 +89,11 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def max_file_bytes(self) -> int:
+        """NEWSRAG_MAX_FILE_MB in bytes, counted in MiB as Gradio counts upload sizes."""
+        return int(self.max_file_mb * 1024 * 1024)
+
+    @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
 

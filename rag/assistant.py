@@ -20,10 +20,7 @@ import re
 import threading
 import time
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-
-import numpy as np
 
 from newsrag.errors import BackendError, InputError, NewsragError
 from newsrag.protocols import ChatModel, Embedder, IndexReader
@@ -34,6 +31,7 @@ from rag.conversation import example_questions as _example_questions
 from rag.draft import Answerer, Draft, Evidence
 from rag.offline_answerer import OfflineAnswerer
 from rag.retriever import HybridRetriever
+from rag.vector_cache import DocumentVectorCache
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
@@ -65,47 +63,6 @@ def refusal_text(question: str) -> str:
     ):
         return f"The indexed articles do not say {q[0].lower()}{q[1:]}."
     return f"The indexed articles do not say (asked: “{q[:200]}”)."
-
-
-class DocumentVectorCache:
-    """An Embedder that remembers document vectors by text (bounded LRU); queries pass through.
-
-    The offline answerer embeds its few best candidate sentences on every question, which
-    costs about twice the query embedding. A vector depends only on its text, and the
-    same passages (so the same sentences) come back for related questions and follow-ups,
-    so each sentence is embedded once. Query vectors are never cached.
-    """
-
-    def __init__(self, inner: Embedder, max_items: int = 8192) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.dimension = inner.dimension
-        self.max_items = max_items
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        found: dict[str, np.ndarray] = {}
-        with self._lock:
-            for t in texts:
-                vec = self._vectors.get(t)
-                if vec is not None:
-                    self._vectors.move_to_end(t)
-                    found[t] = vec
-        missing = [t for t in dict.fromkeys(texts) if t not in found]
-        if missing:
-            fresh = self.inner.embed_documents(missing)
-            with self._lock:
-                for t, vec in zip(missing, fresh, strict=True):
-                    found[t] = self._vectors[t] = np.asarray(vec, dtype=np.float32)
-                while len(self._vectors) > self.max_items:
-                    self._vectors.popitem(last=False)
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([found[t] for t in texts])
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self.inner.embed_query(text)
 
 
 def _ms(start: float) -> float:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from newsrag.text import content_terms, normalize, words
+from newsrag.text import content_terms, words
 from newsrag.types import Turn
 from rag.anchors import find_anchors, person_score, question_kind, role_match
 from rag.citations import strip_markers

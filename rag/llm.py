@@ -70,7 +70,7 @@ class OpenAILikeChatModel:
         if "timeout" in low or "timed out" in low:
             fix = f"the server did not answer within {self.timeout_s:g}s; raise NEWSRAG_LLM_TIMEOUT_S or use a smaller model"
         elif "connect" in low or "refused" in low:
-            fix = f"start the server (e.g. `python -m llama_cpp.server --model FILE.gguf`) or correct NEWSRAG_LLM_BASE_URL"
+            fix = "start the server (e.g. `python -m llama_cpp.server --model FILE.gguf`) or correct NEWSRAG_LLM_BASE_URL"
         elif "404" in low or "not found" in low:
             fix = "check NEWSRAG_LLM_MODEL and that NEWSRAG_LLM_BASE_URL ends in /v1"
         else:

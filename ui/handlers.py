@@ -24,7 +24,7 @@ from newsrag.types import Answer, Article, IndexReport
 from ui import panels, render
 from ui.options import build_options
 from ui.state import Bubble, Conversation
-from ui.uploads import MIB, save_uploads, uploads_dir
+from ui.uploads import save_uploads, uploads_dir
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ class ChatHandlers:
         given = [Path(f) for f in (files or []) if f]
         if not given:
             return panels.report_html(None), self.status(), gr.skip()
-        max_bytes = int(self.settings.max_file_mb * MIB)  # MiB, as the loaders and Gradio read it
+        max_bytes = self.settings.max_file_bytes
         saved = save_uploads([(p.name, p) for p in given], uploads_dir(self.settings.data_dir), max_bytes)
         report: IndexReport | None = None
         problems = list(saved.problems)

@@ -35,11 +35,6 @@ class RunningServer:
         self.blocks.close()
 
 
-def max_upload_bytes(settings: Settings) -> int:
-    """NEWSRAG_MAX_FILE_MB in bytes, read as MiB like the loaders and Gradio do."""
-    return int(settings.max_file_mb * 1024 * 1024)
-
-
 def free_port(host: str) -> int:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
@@ -109,7 +104,7 @@ def launch(
         quiet=True,
         show_error=True,
         ssr_mode=False,
-        max_file_size=max_upload_bytes(settings),  # bytes: Gradio cannot parse "2.5mb"
+        max_file_size=settings.max_file_bytes,  # bytes: Gradio cannot parse "2.5mb"
         footer_links=["api"],
         theme=theme(),
         css=CSS,

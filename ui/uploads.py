@@ -23,7 +23,6 @@ from newsrag.types import FileProblem
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".json")
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar")
-MIB = 1024 * 1024  # NEWSRAG_MAX_FILE_MB counts these, as the loaders and Gradio do
 MAX_NAME_CHARS = 120
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 

@@ -32,7 +32,7 @@ def gold():
 
 @pytest.fixture(scope="module")
 def seed_articles() -> tuple[Article, ...]:
-    max_bytes = int(Settings().max_file_mb * 1024 * 1024)
+    max_bytes = Settings().max_file_bytes
     result = load_articles([Path(__file__).resolve().parents[2] / "seeds"], max_bytes)
     assert not result.problems
     return result.articles

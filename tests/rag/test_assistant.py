@@ -199,7 +199,7 @@ def test_real_index_follow_up_and_examples(real_assistant):
 def test_document_vector_cache_embeds_each_text_once_and_never_caches_queries(hash_embedder):
     import numpy as np
 
-    from rag.assistant import DocumentVectorCache
+    from rag.vector_cache import DocumentVectorCache
 
     cache = DocumentVectorCache(hash_embedder, max_items=3)
     texts = ["Tehran set a deadline.", "Iraq agreed.", "Tehran set a deadline."]

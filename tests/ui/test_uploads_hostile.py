@@ -199,7 +199,7 @@ def test_upload_limit_is_the_same_for_the_page_and_the_indexer(page, tmp_path: P
     """NEWSRAG_MAX_FILE_MB is MiB everywhere: a file at the limit is taken by both the upload
     step and the loader, one byte more is refused by the upload step with the limit named."""
     settings, handlers = page
-    limit = int(settings.max_file_mb * 1024 * 1024)
+    limit = settings.max_file_bytes
     body = STORY + b"More text follows here. " * (limit // 24)
     at_limit = body[:limit - 1] + b"\n"
     report, status, _ = handlers.upload(_browser_files(tmp_path / "a", {"at_limit.txt": at_limit}), progress=None)
