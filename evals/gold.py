@@ -29,7 +29,8 @@ SEEDS_QA_PATH = Path(__file__).resolve().parent / "seeds_qa.jsonl"
 
 # The one category tag every item carries (others, like "who" or "when", are free-form).
 CATEGORIES = ("single", "multi_sentence", "two_articles", "followup", "unanswerable")
-_KNOWN_KEYS = frozenset({"id", "question", "history", "answerable", "answers", "evidence", "types", "draft", "notes"})
+_KNOWN_KEYS = frozenset({"id", "question", "history", "answerable", "answers", "evidence", "types", "draft", "notes",
+                         "article"})
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class GoldItem:
     draft: bool = False
     notes: str = ""
     line: int = 0  # 1-based line in the file, for messages
+    article: str | None = None  # the article the item is about (splits a set by article; see evals/devset.py)
 
     @property
     def category(self) -> str:
@@ -171,6 +173,9 @@ def parse_item(record: Any, line: int, problems: list[str]) -> GoldItem | None:
         problems.append(f"{where}: expected 'draft' true or false, got {draft!r}")
         draft = False
     notes = record.get("notes", "")
+    article = record.get("article")
+    if article is not None and not (isinstance(article, str) and article.strip()):
+        problems.append(f"{where}: expected 'article' as a non-empty string (an article id), got {article!r}")
     if len(problems) > before:
         return None
     return GoldItem(
@@ -184,6 +189,7 @@ def parse_item(record: Any, line: int, problems: list[str]) -> GoldItem | None:
         draft=draft,
         notes=str(notes),
         line=line,
+        article=article.strip() if isinstance(article, str) else None,
     )
 
 
@@ -289,6 +295,8 @@ def item_to_record(item: GoldItem) -> dict[str, Any]:
         record["draft"] = True
     if item.notes:
         record["notes"] = item.notes
+    if item.article:
+        record["article"] = item.article
     return record
 
 

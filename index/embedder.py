@@ -89,6 +89,44 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
 
+    def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+                         ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Text vectors and, from the same forward pass, mean-pooled vectors of character spans.
+
+        The text vectors are sentence-transformers' own (its pooling and normalisation
+        modules run as in `encode`); span vectors pool the token embeddings whose
+        characters start inside each span (`index.sentences.pool_spans`).
+        """
+        import torch
+
+        from index.sentences import pool_spans
+
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        # sentence-transformers strips each text before tokenizing; do the same, keeping offsets.
+        leading = [len(t) - len(t.lstrip()) for t in texts]
+        stripped = [t.strip() for t in texts]
+        order = sorted(range(len(texts)), key=lambda i: len(stripped[i]))  # like encode(): similar lengths
+        text_vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        span_vectors: list[np.ndarray] = [np.zeros((0, self.dimension), np.float32)] * len(texts)
+        tokenizer = self.model.tokenizer
+        with self._lock, torch.inference_mode():
+            for at in range(0, len(order), self.batch_size):
+                batch = order[at : at + self.batch_size]
+                encoded = tokenizer([stripped[i] for i in batch], padding=True, truncation="longest_first",
+                                    max_length=self.model.max_seq_length, return_offsets_mapping=True,
+                                    return_tensors="pt")
+                offsets = encoded.pop("offset_mapping").tolist()
+                out = self.model.forward(dict(encoded))
+                pooled = out["sentence_embedding"].float().cpu().numpy()
+                tokens = out["token_embeddings"].float().cpu().numpy()
+                for row, i in enumerate(batch):
+                    text_vectors[i] = pooled[row]
+                    local = [(s - leading[i], e - leading[i]) for s, e in spans[i]]
+                    span_vectors[i] = pool_spans(tokens[row], [tuple(o) for o in offsets[row]], local)
+        norms = np.linalg.norm(text_vectors, axis=1, keepdims=True)
+        return text_vectors / np.where(norms == 0, 1.0, norms), span_vectors
+
 
 def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
     """The shared embedder for settings.embedding_model (loaded once per process)."""

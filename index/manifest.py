@@ -12,7 +12,11 @@ without loading everything. SQLite in WAL mode commits one transaction per batch
 articles: after a crash the manifest is exactly the last committed batch, never a
 half-written article. Readers keep reading while the indexer writes.
 
-Deliberately left out: vectors (they live in Chroma only) and any schema migration
+Sentence vectors live here, not in Chroma: they are never searched by nearest neighbour,
+only read for the few chunks a question retrieved, and writing them in the chunks'
+transaction keeps them consistent with the chunks through any crash.
+
+Deliberately left out: chunk vectors (they live in Chroma only) and any schema migration
 beyond `CREATE TABLE IF NOT EXISTS` (a newer schema asks for `newsrag index --rebuild`).
 """
 
@@ -28,7 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsrag.errors import IndexStateError
-from newsrag.types import Article, Chunk
+import numpy as np
+
+from newsrag.types import Article, Chunk, ChunkSentences
 
 SCHEMA_VERSION = "1"
 
@@ -62,6 +68,14 @@ CREATE TABLE IF NOT EXISTS chunks (
     token_count INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks (article_id, ordinal);
+CREATE TABLE IF NOT EXISTS sentences (
+    chunk_id TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (chunk_id, ordinal)
+);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY,
     mtime_ns INTEGER NOT NULL,
@@ -70,6 +84,7 @@ CREATE TABLE IF NOT EXISTS files (
 );
 """
 
+_DELETE_SENTENCES_OF_ARTICLE = "DELETE FROM sentences WHERE chunk_id IN (SELECT id FROM chunks WHERE article_id = ?)"
 _ARTICLE_COLUMNS = "id, title, text, source_path, url, source, dateline, published, part"
 
 
@@ -111,6 +126,7 @@ class StoredArticle:
     source_paths: tuple[str, ...]
     fingerprint: str  # content hash + chunking; also stamped on each chunk in Chroma
     chunks: tuple[Chunk, ...]
+    sentences: tuple[ChunkSentences, ...] = ()  # one per chunk, written in the same transaction
 
 
 def _article_from_row(row: sqlite3.Row | tuple) -> Article:
@@ -218,6 +234,7 @@ class Manifest:
         with self.transaction() as conn:
             for item in items:
                 a = item.article
+                conn.execute(_DELETE_SENTENCES_OF_ARTICLE, (a.id,))
                 conn.execute("DELETE FROM chunks WHERE article_id = ?", (a.id,))
                 conn.execute("DELETE FROM article_sources WHERE article_id = ?", (a.id,))
                 conn.execute(
@@ -238,6 +255,12 @@ class Manifest:
                     "VALUES (?, ?, ?, ?, ?, ?)",
                     [(c.id, a.id, c.ordinal, c.start, c.end, c.token_count) for c in item.chunks],
                 )
+                conn.executemany(
+                    'INSERT OR REPLACE INTO sentences (chunk_id, ordinal, start, "end", vector) VALUES (?, ?, ?, ?, ?)',
+                    [(cs.chunk_id, n, start, end, np.asarray(vec, dtype=np.float32).tobytes())
+                     for cs in item.sentences
+                     for n, ((start, end), vec) in enumerate(zip(cs.spans, cs.vectors, strict=True))],
+                )
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_indexed', ?)", (now,))
 
     def set_sources(self, sources: Mapping[str, Iterable[str]]) -> None:
@@ -257,6 +280,7 @@ class Manifest:
         if not ids:
             return
         with self.transaction() as conn:
+            conn.executemany(_DELETE_SENTENCES_OF_ARTICLE, ids)
             conn.executemany("DELETE FROM chunks WHERE article_id = ?", ids)
             conn.executemany("DELETE FROM article_sources WHERE article_id = ?", ids)
             conn.executemany("DELETE FROM articles WHERE id = ?", ids)
@@ -264,7 +288,7 @@ class Manifest:
     def clear(self) -> None:
         """Drop all content (for --rebuild); meta keeps only schema and generation."""
         with self.transaction() as conn:
-            for table in ("chunks", "article_sources", "articles", "files"):
+            for table in ("sentences", "chunks", "article_sources", "articles", "files"):
                 conn.execute(f"DELETE FROM {table}")
             conn.execute("DELETE FROM meta WHERE key NOT IN ('schema_version', 'generation')")
 
@@ -335,6 +359,47 @@ class Manifest:
                 published=published,
             ))
         return out
+
+    def sentences(self, chunk_ids: Sequence[str], dimension: int) -> dict[str, ChunkSentences]:
+        """Stored sentence spans and vectors of these chunks; chunks without rows are left out."""
+        rows: dict[str, list[tuple[int, int, bytes]]] = {}
+        ids = list(dict.fromkeys(chunk_ids))
+        for at in range(0, len(ids), 500):  # SQLite's bound-parameter limit
+            part = ids[at : at + 500]
+            marks = ",".join("?" * len(part))
+            for cid, start, end, blob in self.conn.execute(
+                f'SELECT chunk_id, start, "end", vector FROM sentences WHERE chunk_id IN ({marks}) '
+                "ORDER BY chunk_id, ordinal", part,
+            ):
+                rows.setdefault(cid, []).append((start, end, blob))
+        out = {}
+        for cid, found in rows.items():
+            vectors = np.frombuffer(b"".join(b for _, _, b in found), dtype=np.float32).reshape(len(found), dimension)
+            out[cid] = ChunkSentences(cid, tuple((s, e) for s, e, _ in found), vectors)
+        return out
+
+    def sentence_problems(self, dimension: int) -> list[str]:
+        """Broken sentence-table invariants, in words (for `check_invariants`)."""
+        problems = []
+        orphans = self.conn.execute(
+            "SELECT COUNT(*) FROM sentences s LEFT JOIN chunks c ON c.id = s.chunk_id WHERE c.id IS NULL").fetchone()[0]
+        if orphans:
+            problems.append(f"{orphans} sentence rows belong to no chunk")
+        outside = self.conn.execute(
+            'SELECT COUNT(*) FROM sentences s JOIN chunks c ON c.id = s.chunk_id '
+            'WHERE s.start < c.start OR s."end" > c."end" OR s.start >= s."end"').fetchone()[0]
+        if outside:
+            problems.append(f"{outside} sentence spans lie outside their chunk")
+        bad_size = self.conn.execute("SELECT COUNT(*) FROM sentences WHERE length(vector) != ?",
+                                     (4 * dimension,)).fetchone()[0]
+        if bad_size:
+            problems.append(f"{bad_size} sentence vectors are not {dimension}-dimensional float32")
+        bare = self.conn.execute(
+            "SELECT COUNT(*) FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM sentences s WHERE s.chunk_id = c.id)"
+        ).fetchone()[0]
+        if bare:
+            problems.append(f"{bare} chunks have no stored sentence vectors")
+        return problems
 
     def orphan_chunk_ids(self) -> list[str]:
         rows = self.conn.execute(

@@ -24,6 +24,7 @@ time, started by the CLI or the UI; `needs_indexing` is the cheap "is there work
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.chunker import Chunker
+from index.sentences import embed_chunks
 from index.lock import IndexLock
 from index.manifest import FileRecord, Manifest, StoredArticle, content_hash, file_sha256, is_under
 from index.progress import IndexProgress, ProgressCallback, emit
@@ -46,9 +48,11 @@ __all__ = ["Indexer", "IndexProgress", "needs_indexing", "check_invariants", "di
 REBUILD_FIX = "re-index everything with the new model: `newsrag index --rebuild <folder>`"
 
 
-def fingerprint(article: Article, chunker: Chunker) -> str:
-    """What an article's chunks in Chroma must match: its content and the chunking used."""
-    return hashlib.sha256(f"{content_hash(article)}|{chunker.signature}".encode()).hexdigest()[:24]
+def fingerprint(article: Article, chunker: Chunker, sentence_vectors: str) -> str:
+    """What an article's chunks in Chroma must match: its content, the chunking and how
+    its sentence vectors were made (a change in any of them re-embeds the article)."""
+    return hashlib.sha256(f"{content_hash(article)}|{chunker.signature}|sv:{sentence_vectors}".encode()
+                          ).hexdigest()[:24]
 
 
 def _resolved(path: str | Path) -> str:
@@ -160,6 +164,7 @@ class Indexer:
             "embedding_model": self.embedder.name,
             "embedding_dimension": str(self.embedder.dimension),
             "chunking": self.chunker.signature,
+            "sentence_vectors": self.settings.sentence_vectors,
             "run_state": "running",
         })
         emit(progress, "load", 0, 0, f"reading {', '.join(map(str, paths))}")
@@ -234,7 +239,7 @@ class Indexer:
         for aid, article in seen.items():
             outside = [p for p in stored_sources.get(aid, []) if not is_under(p, roots)]
             paths = tuple(sorted(set(outside) | seen_paths[aid]))
-            if stored_fp.get(aid) == fingerprint(article, self.chunker) and aid not in damaged:
+            if stored_fp.get(aid) == fingerprint(article, self.chunker, self.settings.sentence_vectors) and aid not in damaged:
                 plan.unchanged += 1
                 if set(paths) != set(stored_sources.get(aid, [])):
                     plan.sources[aid] = paths
@@ -265,7 +270,7 @@ class Indexer:
 
     def _embed_and_write(self, manifest: Manifest, chroma: ChromaIndex, plan: _Plan, progress) -> int:
         items = [
-            StoredArticle(article, paths, fingerprint(article, self.chunker), self.chunker.chunk(article))
+            StoredArticle(article, paths, fingerprint(article, self.chunker, self.settings.sentence_vectors), self.chunker.chunk(article))
             for article, paths in plan.embed
         ]
         total = sum(len(i.chunks) for i in items)
@@ -282,7 +287,9 @@ class Indexer:
 
     def _write_batch(self, manifest: Manifest, chroma: ChromaIndex, batch: list[StoredArticle]) -> int:
         chunks = [c for item in batch for c in item.chunks]
-        vectors = self.embedder.embed_documents([c.embedding_text for c in chunks])
+        vectors, sentences = embed_chunks(self.embedder, chunks, self.settings.sentence_vectors)
+        by_chunk = {cs.chunk_id: cs for cs in sentences}
+        batch = [dataclasses.replace(item, sentences=tuple(by_chunk[c.id] for c in item.chunks)) for item in batch]
         # Old chunks of a re-written article beyond its new count would be strays: drop them.
         stale = [cid for item in batch for cid in manifest.chunk_ids_of(item.article.id)
                  if cid not in {c.id for c in item.chunks}]
@@ -323,6 +330,8 @@ def needs_indexing(settings: Settings, paths: Sequence[str | Path]) -> bool:
         if meta.get("run_state") != "done" or meta.get("embedding_model") != settings.embedding_model:
             return True
         if meta.get("chunking") != Chunker.from_settings(settings).signature:
+            return True
+        if meta.get("sentence_vectors") != settings.sentence_vectors:
             return True
         roots = [_resolved(p) for p in paths]
         recorded = {p: r for p, r in manifest.files().items() if is_under(p, roots)}
@@ -387,6 +396,7 @@ def check_invariants(settings: Settings) -> list[str]:
         for aid, text in texts.items():
             if text.strip() and aid not in by_article:
                 problems.append(f"article {aid} has text but no chunks")
+        problems.extend(manifest.sentence_problems(int(manifest.get_meta("embedding_dimension") or 0)))
     finally:
         manifest.close()
     return problems

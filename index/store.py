@@ -9,7 +9,8 @@ already holds from the manifest.
 
 `open_reader(settings)` returns `ChromaIndexReader`, the `IndexReader` that `rag/` uses:
 dense search from Chroma (ids and distances only, `nearest_ids`: the hot path), chunks,
-articles and offsets from the manifest (the docstore, held in memory per generation).
+articles and offsets from the manifest (the docstore, held in memory per generation),
+and the stored sentence vectors of the chunks a question retrieved.
 It never writes to Chroma or the manifest.
 
 Deliberately left out: any ranking beyond Chroma's nearest neighbours (fusion and
@@ -32,7 +33,7 @@ from newsrag.errors import BackendError, ConfigError, IndexStateError
 from newsrag.protocols import Embedder
 from newsrag.settings import Settings
 from newsrag.text import normalize, words
-from newsrag.types import Article, Chunk, IndexStatus, Passage, SearchFilter
+from newsrag.types import Article, Chunk, ChunkSentences, IndexStatus, Passage, SearchFilter
 
 NO_INDEX_FIX = "build the index first: run `newsrag index seeds/` (or your own folder)"
 DAMAGED_FIX = (
@@ -382,6 +383,11 @@ class ChromaIndexReader:
 
     def all_chunks(self) -> list[Chunk]:
         return list(self._chunks()[0])
+
+    def sentences(self, chunk_ids: Sequence[str]) -> dict[str, ChunkSentences]:
+        with self._lock:
+            dimension = int(self.manifest.get_meta("embedding_dimension") or 0)
+            return self.manifest.sentences(chunk_ids, dimension) if dimension else {}
 
     def article(self, article_id: str) -> Article | None:
         with self._lock:

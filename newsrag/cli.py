@@ -152,6 +152,8 @@ def format_answer(answer) -> str:
                 snippet = " ".join(p.chunk.text.split())[:200]
                 lines.append(f"  - {p.chunk.title} ({Path(p.chunk.source_path).name}): {snippet}")
     else:
+        if answer.short:
+            lines.append(f"Answer: {answer.short}")
         lines.append(answer.text)
         flagged = [s for s in answer.sentences if not s.check.supported]
         for s in flagged:

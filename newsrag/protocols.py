@@ -1,8 +1,10 @@
-"""The three places a backend plugs in: embedder, index reader (store), chat model.
+"""The places a backend plugs in: embedder (and span embedder), index reader (store), chat model.
 
-Implementations: `index/embedder.py` (sentence-transformers), `index/store.py`
-(Chroma through llama-index), `rag/llm.py` (OpenAI-compatible, llama.cpp).
-Tests use the fakes in `tests/conftest.py`, which implement these same protocols.
+Implementations: `index/embedder.py` (sentence-transformers, also a span embedder for
+late-chunked sentence vectors), `index/store.py` (Chroma through llama-index plus the
+manifest), `rag/llm.py` (OpenAI-compatible, llama.cpp). Tests use the fakes in
+`tests/conftest.py` and `tests/rag/conftest.py`, which implement these same protocols
+(`tests/index/test_embedder_contract.py` runs one contract on the fake and the real embedder).
 
 Deliberately left out: a protocol for anything with only one implementation.
 """
@@ -14,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from newsrag.types import Article, Chunk, IndexStatus, Passage, SearchFilter
+from newsrag.types import Article, Chunk, ChunkSentences, IndexStatus, Passage, SearchFilter
 
 
 class Embedder(Protocol):
@@ -47,11 +49,27 @@ class IndexReader(Protocol):
         """Every chunk (for the lexical index), in a stable order."""
         ...
 
+    def sentences(self, chunk_ids: Sequence[str]) -> dict[str, ChunkSentences]:
+        """The stored sentence spans and vectors of these chunks (chunks without any are left out)."""
+        ...
+
     def article(self, article_id: str) -> Article | None: ...
 
     def articles(self) -> list[Article]: ...
 
     def status(self) -> IndexStatus: ...
+
+
+class SpanEmbedder(Embedder, Protocol):
+    """An embedder that also pools vectors for character spans of each text from the same
+    forward pass ("late chunking": one pass gives a chunk vector and its sentences' vectors)."""
+
+    def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+                         ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """(text vectors (n, dimension), one (len(spans[i]), dimension) array per text), all L2-normalised.
+
+        A span the model did not see (past its token limit) gets a zero row."""
+        ...
 
 
 class ChatModel(Protocol):

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(default=192, ge=32, le=2048)
     chunk_overlap_tokens: int = Field(default=32, ge=0, le=1024)
     max_file_mb: float = Field(default=20.0, gt=0)
+    # How sentence vectors are made at index time: "late" pools them from the chunk's own
+    # forward pass, "separate" encodes each sentence alone (index/sentences.py; measured
+    # by `python -m evals.fit --compare-sentence-vectors`).
+    sentence_vectors: Literal["late", "separate"] = "late"
 
     # --- retrieval
     top_k: int = Field(default=6, ge=1, le=50)
@@ -54,7 +58,9 @@ class Settings(BaseSettings):
 
     # --- answering
     answerer: AnswererName = "offline"
-    refusal_threshold: float = Field(default=0.40, ge=0.0, le=1.0)  # `make calibrate` measures it
+    # None: the threshold fitted with the scorer (rag/models/sentence_scorer.json, `make fit`).
+    refusal_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    scorer_path: Path | None = None  # a sentence scorer fitted on your own questions (`newsrag fit`)
     strict: bool = False  # drop unsupported sentences instead of marking them
     nli_model: str | None = None  # optional CrossEncoder NLI model name or path
     max_question_chars: int = Field(default=2000, ge=10)

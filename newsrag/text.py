@@ -14,14 +14,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# Abbreviations after which a period does not end a sentence (lower-case, no period).
-_ABBREVIATIONS = frozenset(
-    """
-    mr mrs ms dr prof gen brig col lt sgt capt maj cmdr adm gov sen rep amb pres sec
-    st jr sr inc ltd co corp dept est approx vs etc no nos fig al
-    jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
-    """.split()
-)
+from newsrag.vocab import mapping, vocabulary
+
+_ABBREVIATIONS = vocabulary("abbreviations")  # a period after these does not end a sentence
 
 # A candidate end: . ! ? (or an ellipsis) plus closing quotes/brackets, then whitespace.
 _END = re.compile(r"""([.!?]+|…)(["'”’)\]]*)(?=\s)""")
@@ -94,37 +89,10 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
 
 _TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*", re.UNICODE)
 
-STOPWORDS = frozenset(
-    """
-    a an the and or but if then else of to in on at by for with from into onto over under about
-    as is are was were be been being am do does did doing have has had having it its it's this
-    that these those there here what which who whom whose when where why how than too very can
-    could would should will shall may might must not no nor so such only own same other any some
-    each few more most all both also just i me my we our you your he him his she her they them
-    their us up down out off again further once s t don now said says say according told tell
-    besides beside except among amongst regarding concerning via upon within without toward towards
-    whether yet ever even still
-    """.split()
-)
+STOPWORDS = vocabulary("stopwords")
 
 # Irregular past forms -> base, so that "send" meets "sent" (news is written in the past tense).
-_IRREGULAR = dict(
-    pair.split(":")
-    for pair in """
-    sent:send made:make took:take taken:take gave:give given:give began:begin begun:begin went:go gone:go
-    came:come held:hold met:meet left:leave fought:fight won:win lost:lose led:lead struck:strike
-    brought:bring bought:buy thought:think found:find kept:keep built:build spoke:speak spoken:speak
-    wrote:write written:write chose:choose chosen:choose saw:see seen:see knew:know known:know rose:rise
-    risen:rise fell:fall fallen:fall drove:drive driven:drive ran:run threw:throw thrown:throw sought:seek
-    fled:flee shot:shoot stood:stand paid:pay laid:lay meant:mean felt:feel sold:sell spent:spend
-    withdrew:withdraw withdrawn:withdraw undertook:undertake undertaken:undertake arose:arise arisen:arise
-    became:become broke:break broken:break caught:catch dealt:deal drew:draw drawn:draw fed:feed
-    forgot:forget forgotten:forget froze:freeze frozen:freeze grew:grow grown:grow heard:hear hid:hide
-    hidden:hide lent:lend rang:ring sank:sink sang:sing slept:sleep stole:steal stolen:steal swore:swear
-    sworn:swear taught:teach tore:tear torn:tear understood:understand woke:wake wore:wear worn:wear
-    overtook:overtake overtaken:overtake ate:eat eaten:eat bore:bear borne:bear
-    """.split()
-)
+_IRREGULAR = mapping("irregular_verbs")
 # Demonym endings: "Iraqi" meets "Iraq", "Iranian" meets "Iran", "Syrian" meets "Syria".
 _DEMONYM_SUFFIXES = ("ian", "ese", "an", "i", "n")
 

@@ -15,6 +15,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Article:
@@ -52,6 +54,19 @@ class Chunk:
     def embedding_text(self) -> str:
         """What is embedded and lexically indexed: the title travels with every chunk."""
         return f"{self.title}\n{self.text}"
+
+
+@dataclass(frozen=True, eq=False)
+class ChunkSentences:
+    """The sentences of one chunk as the index stores them: article offsets and unit vectors.
+
+    Written by `index/` beside the chunk (same transaction), read by the answerer, so
+    that a question is compared with every sentence without embedding any at query time.
+    """
+
+    chunk_id: str
+    spans: tuple[tuple[int, int], ...]  # (start, end) offsets into Article.text, in order
+    vectors: np.ndarray  # float32 (len(spans), dimension), rows L2-normalised
 
 
 @dataclass(frozen=True)
@@ -127,6 +142,8 @@ class Answer:
     answerer: str  # "offline", "openai-like:<model>", "llama-cpp:<file>"
     timings: tuple[Timing, ...] = ()
     notes: tuple[str, ...] = ()  # e.g. "LLM unavailable, fell back to the offline answerer"
+    short: str | None = None  # for factoid questions: the span of the first cited sentence that answers
+    confidence: float | None = None  # offline answerer: fitted probability that its best sentence answers
 
     @property
     def supported(self) -> bool:

@@ -18,24 +18,11 @@ import re
 from dataclasses import dataclass
 
 from newsrag.text import content_terms, normalize, term_variants
+from newsrag.vocab import mapping, vocabulary
 
-MONTHS = {
-    "january": "january", "jan": "january", "february": "february", "feb": "february",
-    "march": "march", "mar": "march", "april": "april", "apr": "april", "may": "may",
-    "june": "june", "jun": "june", "july": "july", "jul": "july", "august": "august",
-    "aug": "august", "september": "september", "sept": "september", "sep": "september",
-    "october": "october", "oct": "october", "november": "november", "nov": "november",
-    "december": "december", "dec": "december",
-}
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-NUMBER_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
-    "dozen": 12, "dozens": 12, "hundreds": 100, "thousands": 1000, "million": 1000000,
-}
+MONTHS = mapping("months")
+WEEKDAYS = vocabulary("weekdays")
+NUMBER_WORDS = {word: int(value) for word, value in mapping("number_words").items()}
 
 _MONTH_RE = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
 _DATE = re.compile(
@@ -52,24 +39,8 @@ _NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECAS
 _CAP = r"(?:[A-Z][\w'’.-]*[\w]|[A-Z])"
 _NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:al|el|bin|ibn|de|of|the|for)[-\s]+)?{_CAP})*")
 
-# Capitalised words that are not names on their own (sentence starters, titles).
-_NOT_NAMES = frozenset(
-    """
-    the a an in on at by for with from to of and or but if as it its this that these those there
-    he she they we i you his her their our my your who what when where why how which whose
-    according after before during while since until although however meanwhile also
-    mr mrs ms dr general gen brigadier major lieutenant colonel president minister commander
-    ambassador spokesman spokeswoman chief head deputy senior official officials sources
-    monday tuesday wednesday thursday friday saturday sunday read more
-    did does do is are was were has have had can will would should tell give list describe
-    explain name show summarize summarise please is isn't did didn't was wasn't
-    """.split()
-)
-_TITLE_WORDS = frozenset(
-    "general gen brigadier brigadier-general major lieutenant colonel president minister "
-    "commander ambassador chief deputy senior mr mrs ms dr amb foreign defense defence interior "
-    "prime supreme leader spokesman spokeswoman".split()
-)
+_NOT_NAMES = vocabulary("not_names")  # capitalised words that are not names on their own
+_TITLE_WORDS = vocabulary("titles")
 
 
 @dataclass(frozen=True)
@@ -198,17 +169,19 @@ def anchor_in(anchor: Anchor, text: str, text_anchors: list[Anchor] | None = Non
     )
 
 
+# The interrogative phrase names the type of the answer; general English, in priority order.
 _KIND_PATTERNS = (
-    ("when", re.compile(r"^\s*(when|what (date|day|month|year|time)|by when|since when|on what (date|day))\b|\bwhat was the date\b|\b(in |on )?which (day|date|month|year)\b", re.I)),
+    ("when", re.compile(r"^\s*(when|what (date|day|month|year|time)|by when|since when|on what (date|day))\b|\bwhat was the date\b|\b(in |on )?(which|what) (day|date|month|year)\b|\bwhat time\b", re.I)),
     ("duration", re.compile(r"\bhow long\b|\bfor how many (days|weeks|months|years|hours)\b", re.I)),
-    ("number", re.compile(r"\bhow (many|far|old|large|big|wide|often)\b|\bwhat (number|percentage|distance|share)\b", re.I)),
-    ("amount", re.compile(r"\bhow much\b", re.I)),
+    ("number", re.compile(r"\bhow (many|far|old|large|big|wide|often|tall|high|deep)\b|\bwhat (number|percentage|percent|proportion|share|distance|age|rate|fraction|size|score|margin)\b", re.I)),
+    ("amount", re.compile(r"\bhow much\b|\bwhat (amount|sum|price|cost|fine|budget|salary|fee|value)\b", re.I)),
     # "Who is/was X?" asks who a person is; "Who set the deadline?" may be answered by a country.
-    ("person", re.compile(r"^\s*(who|whom|whose)\s+(is|was|are|were)\b|\bwhich (official|person|commander|minister|general|leader|spokes\w+)\b", re.I)),
-    ("who", re.compile(r"\bwhich (country|agency|group|organi[sz]ation|newspaper|outlet|company|party|body)\b|\bwho\b", re.I)),
-    ("where", re.compile(r"^\s*where\b|\bin which (city|country|region|place|province|town)\b|\bwhat (city|country|region|place)\b", re.I)),
-    ("why", re.compile(r"^\s*why\b|\bwhat (was|is) the reason\b", re.I)),
+    ("person", re.compile(r"^\s*(who|whom|whose)\s+(is|was|are|were)\b|\bwhich (official|person|people|commander|minister|general|leader|spokes\w+)\b|\bwhat (is|are|was|were) the names? of\b", re.I)),
+    ("who", re.compile(r"\b(which|what) (country|agency|group|organi[sz]ation|newspaper|outlet|company|party|body|team|club|court|university|institution|firm)\b|\bwho\b", re.I)),
+    ("where", re.compile(r"^\s*where\b|\bin (which|what) (city|country|region|place|province|town|state|area)\b|\b(what|which) (city|country|region|place|town|village|state|venue|location|area|county|island|street|province)\b", re.I)),
+    ("why", re.compile(r"^\s*why\b|\bwhat (was|is|were|are) the (reason|cause)s?\b|\bfor what reason\b", re.I)),
 )
+
 
 # What "when", "how much" and "how long" can be answered with besides a date or number.
 _WHEN_WORDS = re.compile(
@@ -222,12 +195,7 @@ _DURATION_WORDS = re.compile(r"\b(seconds?|minutes?|hours?|days?|weeks?|months?|
 _AMOUNT_WORDS = re.compile(r"\b(minor|major|significant(ly)?|substantial(ly)?|considerabl[ey]|heavy|heavily|light|"
                            r"little|slight(ly)?|extensive(ly)?|severe(ly)?|serious(ly)?|limited|huge|massive|modest|"
                            r"small|large|enormous|negligible|millions?|billions?|trillions?|hundreds|thousands|dozens)\b", re.I)
-_ORG_WORDS = frozenset(
-    "agency news tv television radio ministry government corps force forces army guard guards council committee "
-    "party university times post press region republic organization organisation union nations group groups "
-    "company bank court office department state states kingdom emirates league front brigade brigades militia "
-    "airport refinery city province district border".split()
-)
+_ORG_WORDS = vocabulary("org_words")
 _ROLE_BEFORE = re.compile(
     r"\b(ambassador|general|commander|minister|president|spokes(?:man|woman|person)|chief|deputy|leader|"
     r"official|envoy|head|secretary|director|mr|mrs|ms|dr|prof|sen|gov|king|prince|premier|mayor|counterpart|"

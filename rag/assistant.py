@@ -31,7 +31,8 @@ from rag.conversation import example_questions as _example_questions
 from rag.draft import Answerer, Draft, Evidence
 from rag.offline_answerer import OfflineAnswerer
 from rag.retriever import HybridRetriever
-from rag.vector_cache import DocumentVectorCache
+from rag.sentence_scorer import load_scorer
+from rag.sentence_source import SentenceSource
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
@@ -165,16 +166,11 @@ class Assistant:
             if self._retriever is None:
                 emb = self.embedder
                 reader = self._reader_factory(emb)
-                retriever = HybridRetriever(
-                    reader, emb, top_k=self.settings.top_k, candidate_k=self.settings.candidate_k,
-                    rrf_k=self.settings.rrf_k, reranker=self._reranker,
-                    # a saved BM25 build next to an on-disk index (not for readers without one)
-                    lexical_cache_dir=(self.settings.data_dir / "bm25"
-                                       if self.settings.manifest_path.is_file() else None),
-                )
+                retriever = HybridRetriever.from_settings(self.settings, reader, emb, self._reranker)
                 self._checker = self._checker_factory(emb)
                 self._offline = OfflineAnswerer(
-                    idf=retriever.idf, embedder=DocumentVectorCache(emb),
+                    scorer=load_scorer(str(self.settings.scorer_path) if self.settings.scorer_path else None),
+                    sentences=SentenceSource(reader, emb), embedder=emb, idf=retriever.idf,
                     refusal_threshold=self.settings.refusal_threshold,
                 )
                 self._retriever = retriever
@@ -306,7 +302,8 @@ class Assistant:
         if want_llm and passages:
             assert self._llm_answerer is not None
             try:
-                draft = self._llm_answerer.draft(query, passages, on_token)
+                evidence = self.offline_answerer.evidence_for_llm(query, passages, retrieval.query_embedding)
+                draft = self._llm_answerer.draft(query, passages, on_token, evidence=evidence or None)
                 answerer_name = self._llm_answerer.name if hasattr(self._llm_answerer, "name") else "llm"
                 answerer_name = getattr(self.chat_model, "name", answerer_name)
             except Exception as exc:  # an LLM failure must never reach the user as a crash
@@ -335,11 +332,13 @@ class Assistant:
             notes.append(f"{unsupported} sentence(s) not supported by their citations")
         refused = not sentences
         answer_text = refusal_text(query) if refused else " ".join(s.text for s in sentences)
+        short = draft.short if not refused and draft.short and draft.short in answer_text else None
         timings.append(Timing("total", _ms(t_total)))
         return Answer(
             question=text, query=query, text=answer_text, sentences=tuple(sentences),
             citations=tuple(citations), passages=tuple(passages), refused=refused,
             answerer=answerer_name, timings=tuple(timings), notes=tuple(dict.fromkeys(notes)),
+            short=short, confidence=draft.confidence,
         )
 
     def _condense(self, history: Sequence[Turn], question: str, want_llm: bool, notes: list[str]) -> str:

@@ -11,7 +11,7 @@ Deliberately left out: any rendering. Markers like "[2]" are written by the assi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -39,6 +39,8 @@ class Draft:
     sentences: tuple[DraftSentence, ...]
     refused: bool
     notes: tuple[str, ...] = ()  # e.g. "dropped citation [9]: only 6 passages"
+    short: str | None = None  # the date, number, name or place that answers, a span of a sentence
+    confidence: float | None = None  # the offline answerer's probability for its best sentence
 
 
 class Answerer(Protocol):
@@ -49,6 +51,9 @@ class Answerer(Protocol):
         question: str,
         passages: Sequence[Passage],
         on_token: Callable[[str], None] | None = None,
+        evidence: Mapping[int, Sequence[str]] | None = None,
     ) -> Draft:
-        """Answer `question` from `passages` only; call on_token with text deltas if streaming."""
+        """Answer `question` from `passages` only; call on_token with text deltas if streaming.
+
+        `evidence` (passage number -> candidate sentences) narrows what an LLM is shown."""
         ...

@@ -7,6 +7,10 @@ inventing "[9]") are dropped and reported in `Draft.notes`; a sentence left with
 valid citation keeps `cites=()` so the checker marks it "uncited". An answer made only
 of the refusal sentence becomes `Draft(refused=True)`.
 
+The evidence it sees is the offline answerer's: the assistant passes the candidate
+sentences the fitted scorer ranked highest (`OfflineAnswerer.evidence_for_llm`), so both
+answerers rest on the same sentences and the same checker verifies both.
+
 Deliberately left out: evidence spans (`Evidence`): an LLM cites passages, not
 sentences; the assistant asks `SupportChecker.locate` for the sentence. Also left out:
 retries and fallbacks — `BackendError` propagates and the assistant falls back.
@@ -14,7 +18,7 @@ retries and fallbacks — `BackendError` propagates and the assistant falls back
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from newsrag.errors import BackendError
 from newsrag.protocols import ChatModel
@@ -35,20 +39,24 @@ class LLMAnswerer:
         self.max_passage_chars = max_passage_chars
         self.name = model.name
 
-    def prompt(self, question: str, passages: Sequence[Passage]) -> str:
-        return render_answer_prompt(question, passages, self.max_passage_chars)
+    def prompt(self, question: str, passages: Sequence[Passage],
+               evidence: Mapping[int, Sequence[str]] | None = None) -> str:
+        return render_answer_prompt(question, passages, self.max_passage_chars, evidence)
 
     def draft(
         self,
         question: str,
         passages: Sequence[Passage],
         on_token: Callable[[str], None] | None = None,
+        evidence: Mapping[int, Sequence[str]] | None = None,
     ) -> Draft:
+        """`evidence`: passage number -> the candidate sentences the offline scorer ranked
+        highest; the prompt then shows those sentences instead of whole passages."""
         if not passages:
             # Nothing to answer from: do not spend a model call to hear "do not say".
             return Draft(sentences=(DraftSentence(REFUSAL_TEXT, ()),), refused=True, notes=("no passages retrieved",))
         parts: list[str] = []
-        for delta in self.model.stream(ANSWER_SYSTEM_PROMPT, self.prompt(question, passages)):
+        for delta in self.model.stream(ANSWER_SYSTEM_PROMPT, self.prompt(question, passages, evidence)):
             parts.append(delta)
             if on_token is not None:
                 on_token(delta)

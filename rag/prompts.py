@@ -11,7 +11,7 @@ send system and user messages; the server or GGUF template formats them).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from newsrag.types import Passage, Turn
 
@@ -66,12 +66,20 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def format_passages(passages: Sequence[Passage], max_passage_chars: int) -> str:
-    """Numbered passage lines, each cut to `max_passage_chars` at a word boundary."""
+def format_passages(passages: Sequence[Passage], max_passage_chars: int,
+                    evidence: Mapping[int, Sequence[str]] | None = None) -> str:
+    """Numbered passage lines, each cut to `max_passage_chars` at a word boundary.
+
+    With `evidence` (passage number -> its candidate sentences, as the offline answerer
+    ranked them), a passage shows only those sentences, joined by " ... ", and passages
+    without any are left out; the numbers stay those of the retrieved passages.
+    """
     lines = []
     for number, passage in enumerate(passages, start=1):
         chunk = passage.chunk
-        text = _one_line(chunk.text)
+        if evidence is not None and not evidence.get(number):
+            continue
+        text = _one_line(" ... ".join(evidence[number]) if evidence is not None else chunk.text)
         if len(text) > max_passage_chars:
             cut = text.rfind(" ", 0, max_passage_chars)
             text = text[: cut if cut > 0 else max_passage_chars] + " ..."
@@ -80,8 +88,10 @@ def format_passages(passages: Sequence[Passage], max_passage_chars: int) -> str:
     return "\n".join(lines)
 
 
-def render_answer_prompt(question: str, passages: Sequence[Passage], max_passage_chars: int) -> str:
-    return ANSWER_PROMPT_TEMPLATE.format(passages=format_passages(passages, max_passage_chars), question=question.strip())
+def render_answer_prompt(question: str, passages: Sequence[Passage], max_passage_chars: int,
+                         evidence: Mapping[int, Sequence[str]] | None = None) -> str:
+    return ANSWER_PROMPT_TEMPLATE.format(passages=format_passages(passages, max_passage_chars, evidence),
+                                         question=question.strip())
 
 
 def render_condense_prompt(history: Sequence[Turn], question: str, max_answer_chars: int = 600) -> str:

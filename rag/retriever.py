@@ -26,6 +26,7 @@ from typing import Literal
 import numpy as np
 
 from newsrag.errors import InputError
+from newsrag.settings import Settings
 from newsrag.protocols import Embedder, IndexReader
 from newsrag.text import words
 from newsrag.types import Chunk, Passage, SearchFilter
@@ -102,6 +103,16 @@ class HybridRetriever:
         self.rrf_k = rrf_k
         self.reranker = reranker
         self.lexical = LexicalCache(reader, lexical_cache_dir)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, reader: IndexReader, embedder: Embedder,
+                      reranker: CrossEncoderReranker | None = None) -> HybridRetriever:
+        return cls(
+            reader, embedder, top_k=settings.top_k, candidate_k=settings.candidate_k, rrf_k=settings.rrf_k,
+            reranker=reranker,
+            # a saved BM25 build next to an on-disk index (not for readers without one)
+            lexical_cache_dir=settings.data_dir / "bm25" if settings.manifest_path.is_file() else None,
+        )
 
     @property
     def reader(self) -> IndexReader:

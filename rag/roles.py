@@ -24,15 +24,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from newsrag.text import normalize, stem
+from newsrag.vocab import mapping
 from rag.anchors import find_anchors, name_key
 
 # Common irregular past forms in news copy (regular ones end in "-ed").
-_IRREGULAR_PAST = frozenset(
-    """
-    told met sent led hit struck beat won took gave shot fought caught sought taught brought
-    bought held paid sold threw overthrew drove chose froze stole swore wrote bit ran
-    """.split()
-)
+_IRREGULAR_PAST = frozenset(mapping("irregular_verbs"))  # "told", "met", "sent", ...
 _NOT_VERBS = frozenset("red based armed united hundred need speed seed feed bed shed".split())
 _BE = frozenset("was were been being is are be".split())
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*")

@@ -62,6 +62,16 @@ class HashEmbedder:
         self.calls += 1
         return self._embed(text)
 
+    def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+                         ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Late-chunking contract (protocols.SpanEmbedder): one "pass" per text gives its vector and
+        its spans' vectors; here a span's vector is the bag of words inside it."""
+        self.calls += len(texts)
+        vectors = np.stack([self._embed(t) for t in texts]) if texts else np.zeros((0, self.dimension), np.float32)
+        pooled = [np.stack([self._embed(t[s:e]) for s, e in sp]) if sp else np.zeros((0, self.dimension), np.float32)
+                  for t, sp in zip(texts, spans, strict=True)]
+        return vectors, pooled
+
 
 @pytest.fixture
 def hash_embedder() -> HashEmbedder:

@@ -75,8 +75,19 @@ def _unsupported_tip(sentence: AnswerSentence) -> str:
     return f"Not supported by its citations ({sentence.check.method}): {reasons}"
 
 
-def sentence_html(sentence: AnswerSentence, citations: Sequence[Citation]) -> str:
-    body = _markers_html(esc(sentence.text), citations)
+def _bold_short(escaped_text: str, short: str | None) -> str:
+    """The short answer in bold, at its first place in the sentence."""
+    if not short:
+        return escaped_text
+    target = esc(short)
+    at = escaped_text.find(target)
+    if at < 0:
+        return escaped_text
+    return f'{escaped_text[:at]}<strong class="nr-short">{target}</strong>{escaped_text[at + len(target):]}'
+
+
+def sentence_html(sentence: AnswerSentence, citations: Sequence[Citation], short: str | None = None) -> str:
+    body = _markers_html(_bold_short(esc(sentence.text), short), citations)
     if sentence.check.supported:
         return f'<span class="nr-sentence">{body}</span>'
     tip = esc(_unsupported_tip(sentence))
@@ -97,8 +108,10 @@ def answer_html(answer: Answer) -> str:
             "</div>"
         )
     elif answer.sentences:
+        short_in = next((i for i, s in enumerate(answer.sentences) if answer.short and answer.short in s.text), None)
         body = '<div class="nr-answer">' + " ".join(
-            sentence_html(s, answer.citations) for s in answer.sentences
+            sentence_html(s, answer.citations, answer.short if i == short_in else None)
+            for i, s in enumerate(answer.sentences)
         ) + "</div>"
     else:
         body = f'<div class="nr-answer">{_markers_html(esc(answer.text), answer.citations)}</div>'

@@ -22,6 +22,7 @@ class IndexSnapshot:
     chunks: tuple[tuple, ...]  # manifest rows (id, article id, ordinal, start, end, tokens)
     articles: tuple[tuple[str, str], ...]  # (article id, fingerprint)
     sources: tuple[tuple[str, str], ...]  # (article id, source path)
+    sentences: tuple[tuple, ...] = ()  # (chunk id, ordinal, start, end, vector bytes)
 
 
 def snapshot(settings: Settings) -> IndexSnapshot:
@@ -34,9 +35,10 @@ def snapshot(settings: Settings) -> IndexSnapshot:
         chunks = tuple(conn.execute('SELECT id, article_id, ordinal, start, "end", token_count FROM chunks ORDER BY id'))
         articles = tuple(conn.execute("SELECT id, fingerprint FROM articles ORDER BY id"))
         sources = tuple(conn.execute("SELECT article_id, source_path FROM article_sources ORDER BY 1, 2"))
+        sentences = tuple(conn.execute('SELECT chunk_id, ordinal, start, "end", vector FROM sentences ORDER BY 1, 2'))
     finally:
         conn.close()
-    return IndexSnapshot(chroma, chunks, articles, sources)
+    return IndexSnapshot(chroma, chunks, articles, sources, sentences)
 
 
 def hash_settings_for(data_dir: Path, **overrides) -> Settings:

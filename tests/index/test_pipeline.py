@@ -234,10 +234,10 @@ def test_failure_mid_run_keeps_the_index_consistent_and_resumes(tmp_path, small_
     settings = hash_settings_for(tmp_path / "d", embed_batch_size=4)  # 32-chunk write batches
 
     class FailingEmbedder(HashEmbedder):
-        def embed_documents(self, texts):
+        def embed_with_spans(self, texts, spans):
             if self.calls > 40:
                 raise OSError(28, "No space left on device")
-            return super().embed_documents(texts)
+            return super().embed_with_spans(texts, spans)
 
     with pytest.raises(IndexStateError) as err:
         _index(settings, [small_corpus], embedder=FailingEmbedder())

@@ -21,7 +21,7 @@ import pytest
 
 from newsrag.settings import Settings
 from newsrag.text import words
-from newsrag.types import Article, Chunk, IndexStatus, Passage, SearchFilter
+from newsrag.types import Article, Chunk, ChunkSentences, IndexStatus, Passage, SearchFilter
 
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
@@ -69,9 +69,12 @@ class FakeIndexReader:
         self._set(articles, chunks)
 
     def _set(self, articles: Sequence[Article], chunks: Sequence[Chunk]) -> None:
+        from index.sentences import embed_chunks
+
         self._articles = {a.id: a for a in articles}
         self._chunks = list(chunks)
-        self._vectors = self.embedder.embed_documents([c.embedding_text for c in self._chunks])
+        self._vectors, stored = embed_chunks(self.embedder, self._chunks, "separate")
+        self._sentences = {s.chunk_id: s for s in stored}
         self._generation += 1
 
     def bump(self, articles: Sequence[Article], chunks: Sequence[Chunk]) -> None:
@@ -94,6 +97,9 @@ class FakeIndexReader:
     def all_chunks(self) -> list[Chunk]:
         self.all_chunks_calls += 1
         return list(self._chunks)
+
+    def sentences(self, chunk_ids: Sequence[str]) -> dict[str, ChunkSentences]:
+        return {cid: self._sentences[cid] for cid in chunk_ids if cid in self._sentences}
 
     def article(self, article_id: str) -> Article | None:
         return self._articles.get(article_id)

@@ -194,22 +194,3 @@ def test_real_index_follow_up_and_examples(real_assistant):
     assert "Al-e Sadeq" in second.query
     assert not second.refused and "ground" in second.text.lower()
     assert any("September 19" in q for q in real_assistant.example_questions(4))
-
-
-def test_document_vector_cache_embeds_each_text_once_and_never_caches_queries(hash_embedder):
-    import numpy as np
-
-    from rag.vector_cache import DocumentVectorCache
-
-    cache = DocumentVectorCache(hash_embedder, max_items=3)
-    texts = ["Tehran set a deadline.", "Iraq agreed.", "Tehran set a deadline."]
-    first = cache.embed_documents(texts)
-    assert hash_embedder.calls == 2  # the repeat inside one call is embedded once
-    assert np.allclose(first, hash_embedder.embed_documents(texts))
-    calls = hash_embedder.calls
-    assert np.allclose(cache.embed_documents(texts[:2]), first[:2]) and hash_embedder.calls == calls
-    cache.embed_query("Tehran set a deadline.")
-    cache.embed_query("Tehran set a deadline.")
-    assert hash_embedder.calls == calls + 2
-    cache.embed_documents(["a", "b", "c"])  # bounded: the oldest entries go
-    assert len(cache._vectors) == 3 and cache.embed_documents([]).shape == (0, hash_embedder.dimension)

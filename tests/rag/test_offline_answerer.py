@@ -1,11 +1,15 @@
-"""The offline extractive answerer: verbatim evidence sentences, anchors, refusals."""
+"""The offline answerer: fitted probabilities decide, sentences are quoted verbatim, refusals explain."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from rag.offline_answerer import OfflineAnswerer, score_candidates
+from rag.offline_answerer import OfflineAnswerer, Scored, choose
 from rag.retriever import HybridRetriever
+from rag.sentence_features import FEATURES, Candidate, CandidateSet
+from rag.sentence_scorer import QUESTION_FEATURES, Logistic, SentenceScorer, load_scorer
+from rag.sentence_source import SentenceSource
 from tests.rag.conftest import article_id_of
 
 
@@ -14,97 +18,103 @@ def retriever(fake_reader):
     return HybridRetriever(fake_reader, fake_reader.embedder, top_k=6, candidate_k=30)
 
 
-@pytest.fixture
-def answerer(retriever):
-    return OfflineAnswerer(idf=retriever.idf, refusal_threshold=0.45)
+def _answerer(retriever, scorer=None, threshold=None):
+    reader = retriever.reader
+    return OfflineAnswerer(scorer=scorer or load_scorer(), sentences=SentenceSource(reader, retriever.embedder),
+                           embedder=retriever.embedder, idf=retriever.idf, refusal_threshold=threshold)
 
 
-def _draft(retriever, answerer, q):
+def _scorer(weights: dict[str, float], threshold=0.5, extra_share=0.8, max_sentences=3) -> SentenceScorer:
+    n, m = len(FEATURES), len(QUESTION_FEATURES)
+    coef = np.array([weights.get(f, 0.0) for f in FEATURES])
+    sentence = Logistic(np.zeros(n), np.ones(n), coef, 0.0)
+    question = Logistic(np.zeros(m), np.ones(m), np.eye(m)[0] * 4.0, -2.0)  # confidence follows the best probability
+    return SentenceScorer(FEATURES, sentence, question, threshold, extra_share, max_sentences)
+
+
+def _set(kind: str, texts_probs: list[tuple[str, str, int, float]]) -> Scored:
+    cands = tuple(Candidate(1, "c", article, start, start + len(text), text, (0.0,) * len(FEATURES))
+                  for text, article, start, _ in texts_probs)
+    probs = np.array([p for *_, p in texts_probs])
+    return Scored(CandidateSet("q", kind, cands, ()), probs, float(probs.max()))
+
+
+def test_factoid_question_takes_the_single_best_sentence():
+    scored = _set("when", [("Alpha happened on May 2.", "a", 0, 0.9), ("Beta followed later that week.", "a", 40, 0.85)])
+    assert choose(scored, 0.5, 0.5, 3) == [0]
+
+
+def test_open_question_takes_close_sentences_in_article_order_without_repeats():
+    scored = _set("other", [
+        ("Second point made by the minister about taxes.", "a", 100, 0.9),
+        ("Schools will reopen in March, officials promised.", "a", 10, 0.8),
+        ("Second point made by the minister about taxes again.", "a", 200, 0.85),  # repeats the best
+        ("Unrelated weather remark.", "a", 300, 0.3),
+    ])
+    assert choose(scored, 0.5, 0.8, 3) == [1, 0]
+
+
+def test_below_the_threshold_refuses():
+    scored = _set("other", [("Something vaguely related.", "a", 0, 0.3)])
+    assert choose(scored, 0.31, 0.8, 3) == []
+    assert choose(scored, 0.29, 0.8, 3) == [0]
+
+
+def test_deadline_question_quotes_the_seed_003_sentence_verbatim(retriever, seed_articles):
+    q = "What was the September 19 deadline?"
     passages = retriever.retrieve(q).passages
-    return answerer.draft(q, passages), passages
-
-
-def test_deadline_question_quotes_the_seed_003_sentence(retriever, answerer, seed_articles):
-    draft, passages = _draft(retriever, answerer, "What was the September 19 deadline?")
+    draft = _answerer(retriever).draft(q, passages)
     assert not draft.refused
-    first = draft.sentences[0]
-    assert first.text.startswith("Iraq conducted a series of operations")
-    assert "set a deadline of September 19" in first.text
-    (ev,) = first.evidence
-    passage = passages[ev.passage_number - 1]
-    assert passage.chunk.article_id == article_id_of(seed_articles, "003")
-    article = next(a for a in seed_articles if a.id == passage.chunk.article_id)
-    assert article.text[ev.start : ev.end] == first.text  # verbatim, article offsets
-    assert first.cites == (ev.passage_number,)
+    assert any("set a deadline of September 19" in s.text for s in draft.sentences)
+    for s in draft.sentences:
+        (ev,) = s.evidence
+        passage = passages[ev.passage_number - 1]
+        article = next(a for a in seed_articles if a.id == passage.chunk.article_id)
+        assert article.text[ev.start : ev.end] == s.text  # verbatim, article offsets
+        assert s.cites == (ev.passage_number,)
+    first = next(s for s in draft.sentences if "September 19" in s.text)
+    assert passages[first.evidence[0].passage_number - 1].chunk.article_id == article_id_of(seed_articles, "003")
 
 
-@pytest.mark.parametrize(
-    ("question", "reason"),
-    [
-        ("What was the October 3 deadline?", "October 3"),
-        ("How many people died in the Tripoli attack?", "number"),
-        ("What is the capital of France?", "France"),
-        ("Who won the football world cup?", "threshold"),
-    ],
-)
-def test_refuses_when_the_evidence_does_not_answer(retriever, answerer, question, reason):
-    draft, _ = _draft(retriever, answerer, question)
+def test_missing_date_refuses_and_names_it(retriever):
+    q = "What was the October 3 deadline?"
+    draft = _answerer(retriever).draft(q, retriever.retrieve(q).passages)
     assert draft.refused and draft.sentences == ()
-    assert any(reason in n for n in draft.notes), draft.notes
+    assert "October 3" in draft.notes[0]
 
 
-def test_scores_are_normalised_and_exposed(retriever):
-    q = "When did Iran and Iraq sign a security deal?"
-    scores = score_candidates(q, retriever.retrieve(q).passages, retriever.idf)
-    assert scores.kind == "when"
-    assert all(0.0 <= c.score <= 1.0 for c in scores.candidates)
-    assert scores.best is not None and "March 19" in scores.best.text
-
-
-def test_answers_have_at_most_three_distinct_sentences(retriever, answerer):
-    for q in ("What did Iran say about the border?", "What did the IRGC do against separatist groups?"):
-        draft, _ = _draft(retriever, answerer, q)
-        assert len(draft.sentences) <= 3
-        texts = [s.text for s in draft.sentences]
-        assert len(set(texts)) == len(texts)
-
-
-def test_threshold_controls_refusal(retriever):
+def test_threshold_controls_refusal_and_confidence_is_reported(retriever):
     q = "How far from the border did Iran tell ISIL to stay?"
     passages = retriever.retrieve(q).passages
-    assert not OfflineAnswerer(idf=retriever.idf, refusal_threshold=0.2).draft(q, passages).refused
-    assert OfflineAnswerer(idf=retriever.idf, refusal_threshold=0.99).draft(q, passages).refused
+    low = _answerer(retriever, threshold=0.0).draft(q, passages)
+    assert not low.refused and low.confidence is not None and 0.0 < low.confidence < 1.0
+    assert _answerer(retriever, threshold=1.0).draft(q, passages).refused
 
 
-def test_no_passages_refuses(answerer):
-    draft = answerer.draft("What was the September 19 deadline?", [])
+def test_factoid_answer_marks_the_short_answer_inside_the_sentence(retriever):
+    q = "How far from the border did Iran tell ISIL to stay?"
+    draft = _answerer(retriever, threshold=0.0).draft(q, retriever.retrieve(q).passages)
+    assert draft.short is not None and draft.short in draft.sentences[0].text
+    assert any(ch.isdigit() for ch in draft.short)
+
+
+def test_answers_have_at_most_the_fitted_number_of_distinct_sentences(retriever):
+    answerer = _answerer(retriever, threshold=0.0)
+    for q in ("What did Iran say about the border?", "What did the IRGC do against separatist groups?"):
+        draft = answerer.draft(q, retriever.retrieve(q).passages)
+        texts = [s.text for s in draft.sentences]
+        assert 1 <= len(texts) <= answerer.scorer.max_sentences and len(set(texts)) == len(texts)
+
+
+def test_a_scorer_that_only_reads_similarity_follows_it(retriever):
+    q = "What did Iran say about the border?"
+    passages = retriever.retrieve(q).passages
+    scored = _answerer(retriever, _scorer({"sim": 10.0})).score(q, passages)
+    best = int(np.argmax(scored.probabilities))
+    sims = [c.features[FEATURES.index("sim")] for c in scored.candidates.candidates]
+    assert best == int(np.argmax(sims))
+
+
+def test_no_passages_refuses(retriever):
+    draft = _answerer(retriever).draft("What was the September 19 deadline?", [])
     assert draft.refused and "no passages" in draft.notes[-1]
-
-
-def test_who_is_question_takes_the_name_from_the_sentence_after_the_role(retriever, answerer):
-    draft, _ = _draft(retriever, answerer, "Who is the Chief of Staff of the Iranian Armed Forces?")
-    assert not draft.refused
-    text = " ".join(s.text for s in draft.sentences)
-    assert "Baqeri" in text
-    # the role sentence is quoted as the lead-in, before the sentence that names him
-    first, second = draft.sentences[0].text, draft.sentences[1].text
-    assert first.startswith("The Chief of Staff of the Iranian Armed Forces") and "Baqeri" in second
-
-
-def test_names_joined_by_or_are_alternatives(retriever, answerer):
-    draft, _ = _draft(retriever, answerer, "Where in Iraq have Iranian forces fought ISIL or ISIS?")
-    assert not draft.refused
-    draft_both, _ = _draft(retriever, answerer, "Where in Iraq have Iranian forces fought ISIL and Hamas?")
-    assert draft_both.refused  # "and" keeps both names required; Hamas is in no article
-
-
-def test_how_much_is_answered_by_a_degree_not_only_a_number(retriever, answerer):
-    draft, _ = _draft(retriever, answerer, "How much damage did the bombs outside the Iranian ambassador's residence cause?")
-    assert not draft.refused
-    assert "minor damage" in draft.sentences[0].text
-
-
-def test_who_is_the_role_prefers_the_person_carrying_that_role(retriever, answerer):
-    draft, _ = _draft(retriever, answerer, "Who is the army commander?")
-    assert not draft.refused
-    assert "army commander Brigadier General Ahmad Reza Pourdastan" in draft.sentences[0].text

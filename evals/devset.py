@@ -1,0 +1,119 @@
+"""The development question sets: real news from other outlets, split by article.
+
+`evals/devdata/<collection>/` holds one public collection each: `articles.jsonl.gz`
+(the articles), `questions.jsonl` (questions in the `evals/FORMAT.md` format, each
+naming its `article`), `SOURCE.md` (origin and licence) and `build.py` (how the
+articles were selected). The seeds' own gold set is a third, separate set.
+
+Every article falls in the "fit" or the "test" split by a hash of its id, so the
+split is stable, needs no list, and no test article is ever seen while fitting: the
+fitting index holds the fit articles only; the test index holds every article (the
+test questions then face the fit articles as distractors too, as a user's would).
+
+Deliberately left out: scoring (evals/fit.py fits, evals/compare.py measures).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from evals.gold import GoldItem, load_gold
+from newsrag.errors import InputError
+from newsrag.settings import Settings
+
+DEVDATA_DIR = Path(__file__).resolve().parent / "devdata"
+TEST_SHARE = 0.5  # of articles; questions follow their article
+SPLITS = ("fit", "test")
+
+
+@dataclass(frozen=True)
+class DevArticle:
+    id: str
+    collection: str
+    title: str
+    text: str
+    url: str | None
+    source: str | None
+    published: str | None
+
+
+@dataclass(frozen=True)
+class DevCollection:
+    name: str
+    articles: tuple[DevArticle, ...]
+    items: tuple[GoldItem, ...]
+
+
+def split_of(article_id: str) -> str:
+    """"fit" or "test", from a hash of the article id (stable across machines and runs)."""
+    bucket = int(hashlib.sha256(article_id.encode("utf-8")).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return "test" if bucket < TEST_SHARE else "fit"
+
+
+def _read_articles(path: Path, name: str) -> tuple[DevArticle, ...]:
+    out = []
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for n, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                r = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"expected one JSON article per line in {path}, got invalid JSON on line {n}: {exc}",
+                                 fix="rebuild the collection with its build.py") from exc
+            out.append(DevArticle(str(r["id"]), name, r["title"], r["text"], r.get("url"), r.get("source"),
+                                  r.get("published")))
+    return tuple(out)
+
+
+def load_collections(root: Path = DEVDATA_DIR) -> list[DevCollection]:
+    """Every collection under `root` that has both articles and questions."""
+    out = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
+        articles, questions = folder / "articles.jsonl.gz", folder / "questions.jsonl"
+        if not (articles.is_file() and questions.is_file()):
+            continue
+        arts = _read_articles(articles, folder.name)
+        items = load_gold(questions).items
+        known = {a.id for a in arts}
+        stray = [i.id for i in items if i.article not in known]
+        if stray:
+            raise InputError(f"expected every question in {questions} to name an article of the collection, "
+                             f"got {len(stray)} that do not (e.g. {stray[:3]})", fix="set 'article' to an article id")
+        out.append(DevCollection(folder.name, arts, items))
+    if not out:
+        raise InputError(f"expected development collections under {root}, got none",
+                         fix="restore evals/devdata/ from the repository")
+    return out
+
+
+def items_in(collections: Sequence[DevCollection], split: str) -> list[GoldItem]:
+    return [i for c in collections for i in c.items if i.article and split_of(i.article) == split]
+
+
+def write_articles(collections: Sequence[DevCollection], folder: Path, split: str | None) -> Path:
+    """The articles of `split` (None: all) as one JSONL file per collection, for the indexer."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for c in collections:
+        rows = [a for a in c.articles if split is None or split_of(a.id) == split]
+        with open(folder / f"{c.name}.jsonl", "w", encoding="utf-8") as handle:
+            for a in rows:
+                record = {"title": a.title, "text": a.text, "url": a.url, "source": a.source,
+                          "published": a.published}
+                handle.write(json.dumps({k: v for k, v in record.items() if v}, ensure_ascii=False) + "\n")
+    return folder
+
+
+def build_index(settings: Settings, articles_folder: Path) -> None:
+    """Index `articles_folder` into settings.data_dir with the real embedder (incremental)."""
+    from index.pipeline import Indexer
+
+    report = Indexer.from_settings(settings).index([articles_folder])
+    if report.problems:
+        raise InputError(f"expected every development article to index, got {len(report.problems)} problems: "
+                         f"{report.problems[0].message}", fix="rebuild the collection with its build.py")

@@ -1,0 +1,35 @@
+"""One contract for every Embedder/SpanEmbedder: the packaged model and the test fake pass the same checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+TEXTS = ["Iran set a deadline of September 19. Iraq moved the groups.", "A second, unrelated text about rain."]
+SPANS = [[(0, 36), (37, 59)], [(0, 36)]]
+
+
+@pytest.fixture(params=["fake", "real"])
+def embedder(request, hash_embedder):
+    if request.param == "fake":
+        return hash_embedder
+    return request.getfixturevalue("real_embedder")
+
+
+def test_documents_are_unit_rows_of_the_declared_dimension(embedder):
+    vectors = embedder.embed_documents(TEXTS)
+    assert vectors.shape == (2, embedder.dimension) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert embedder.embed_documents([]).shape == (0, embedder.dimension)
+
+
+def test_a_query_is_embedded_like_a_document(embedder):
+    assert np.allclose(embedder.embed_query(TEXTS[0]), embedder.embed_documents([TEXTS[0]])[0], atol=1e-5)
+
+
+def test_span_vectors_come_with_the_same_text_vectors(embedder):
+    vectors, pooled = embedder.embed_with_spans(TEXTS, SPANS)
+    assert np.allclose(vectors, embedder.embed_documents(TEXTS), atol=1e-5)
+    assert [p.shape for p in pooled] == [(2, embedder.dimension), (1, embedder.dimension)]
+    for p in pooled:
+        assert np.allclose(np.linalg.norm(p, axis=1), 1.0, atol=1e-5)
