@@ -99,6 +99,8 @@ _DEMONYM_SUFFIXES = ("ian", "ese", "an", "i", "n")
 
 def normalize(text: str) -> str:
     """Lower-case, fold typographic quotes and accents: the form used for matching."""
+    if text.isascii():  # nothing to fold (most news copy): skip the per-character pass
+        return text.lower()
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').lower()

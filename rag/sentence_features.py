@@ -135,22 +135,33 @@ class _Sent:
     terms: frozenset[str]
     anchors: tuple[Anchor, ...]
     words: frozenset[str]
+    n_words: int
+    usable: bool  # not a heading fragment, not the headline repeated
+
+
+@dataclass(frozen=True)
+class _ChunkView:
+    """What scoring needs of one chunk, computed once per chunk (not per question)."""
+
+    sentences: tuple[_Sent, ...]
+    title_terms: frozenset[str]
+    passage_terms: frozenset[str]
+    passage_words: frozenset[str]
+    passage_anchors: tuple[Anchor, ...]
 
 
 @functools.lru_cache(maxsize=8192)
-def _sentences_of(chunk: Chunk, spans: tuple[tuple[int, int], ...]) -> tuple[_Sent, ...]:
-    out = []
+def _view(chunk: Chunk, spans: tuple[tuple[int, int], ...]) -> _ChunkView:
+    title_norm = normalize(chunk.title).strip()
+    sents = []
     for start, end in spans:
         text = chunk.text[start - chunk.start : end - chunk.start]
-        out.append(_Sent(start, end, text, frozenset(content_terms(text)), tuple(find_anchors(text)), word_set(text)))
-    return tuple(out)
-
-
-def _usable(sentence: _Sent, title_norm: str) -> bool:
-    """A sentence worth quoting: not a heading fragment, not the headline repeated."""
-    if len(words(sentence.text)) < 4:
-        return False
-    return normalize(sentence.text).strip() != title_norm
+        n = len(words(text))
+        sents.append(_Sent(start, end, text, frozenset(content_terms(text)), tuple(find_anchors(text)), word_set(text),
+                           n, n >= 4 and normalize(text).strip() != title_norm))
+    title_terms = frozenset(content_terms(chunk.title))
+    return _ChunkView(tuple(sents), title_terms, title_terms.union(*(s.terms for s in sents)),
+                      word_set(f"{chunk.title}\n{chunk.text}"), tuple(a for s in sents for a in s.anchors))
 
 
 def build_candidates(
@@ -187,21 +198,18 @@ def build_candidates(
         if stored is None or not stored.spans:
             continue
         chunk = p.chunk
-        sents = _sentences_of(chunk, stored.spans)
-        title_terms = frozenset(content_terms(chunk.title))
-        passage_terms = title_terms.union(*(s.terms for s in sents))
-        passage_words = word_set(f"{chunk.title}\n{chunk.text}")
-        passage_anchors = [a for s in sents for a in s.anchors]
+        view = _view(chunk, stored.spans)
+        sents, title_terms, passage_terms = view.sentences, view.title_terms, view.passage_terms
+        passage_words, passage_anchors = view.passage_words, list(view.passage_anchors)
         names_passage = _share_true([name_mentioned(a, passage_words) for a in names])
         hard_passage = _share_true([anchor_in(a, chunk.text, passage_anchors) for a in hard])
         stated.update(a.key for a in names if name_mentioned(a, passage_words))
         stated.update(a.key for a in hard if anchor_in(a, chunk.text, passage_anchors))
         coverage_passage, _ = share(passage_terms)
         sims = stored.vectors @ query
-        title_norm = normalize(chunk.title).strip()
         for i, s in enumerate(sents):
             key = (chunk.article_id, s.start, s.end)
-            if key in seen or not _usable(s, title_norm):
+            if key in seen or not s.usable:
                 continue
             seen.add(key)
             coverage, hit = share(s.terms)
@@ -222,7 +230,7 @@ def build_candidates(
                 float(kind_asked), float(kind_missing),
                 _share_true([name_mentioned(a, s.words) for a in names]), names_passage,
                 _share_true([anchor_in(a, s.text, list(s.anchors)) for a in hard]), hard_passage,
-                float(chunk.ordinal == 0 and i == 0), math.log1p(len(words(s.text))),
+                float(chunk.ordinal == 0 and i == 0), math.log1p(s.n_words),
                 float(s.text[:1] in "\"'“‘"), min(len(new), 5) / 5.0,
                 float(sims[i - 1]) if i > 0 else 0.0, float(sims[i + 1]) if i + 1 < len(sents) else 0.0,
                 float(s.text.rstrip("\"'”’)]").endswith((".", "!", "?", "…"))), min(of_kind, 3) / 3.0,
