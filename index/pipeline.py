@@ -11,8 +11,10 @@ One run (`Indexer.index(paths)`), under a process lock (`index/lock.py`):
    unchanged ones are skipped. Articles whose files lie under this run's paths and were
    not seen are removed (indexing `uploads/` never touches `seeds/`). One story in two
    files is stored once with both paths.
-3. Write, per batch of articles: Chroma first (deterministic chunk ids, so a repeat is an
-   overwrite), then the manifest in one SQLite transaction. Removals go the other way:
+3. Write, per batch of articles: one forward pass per chunk gives its vector and its
+   sentences' vectors (`index/sentences.py`); Chroma first (deterministic chunk ids, so a
+   repeat is an overwrite), then the manifest, chunks and sentence vectors together, in
+   one SQLite transaction. Removals go the other way:
    manifest first, then Chroma. Either way a crash leaves only Chroma extras (deleted by
    the next reconcile) or manifest articles with missing chunks (re-embedded by it).
 

@@ -109,7 +109,7 @@ class OfflineAnswerer:
         scored = self.score(question, passages, query_embedding)
         chosen = choose(scored, self.refusal_threshold, self.scorer.extra_share, self.scorer.max_sentences)
         if not chosen:
-            return Draft((), True, (refusal_reason(scored, self.refusal_threshold),))
+            return Draft((), True, (refusal_reason(scored, self.refusal_threshold),), confidence=scored.confidence)
         cands = scored.candidates.candidates
         sentences = tuple(
             DraftSentence(cands[i].text, (cands[i].passage_number,),

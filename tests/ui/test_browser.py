@@ -175,6 +175,9 @@ def test_example_question_and_settings_panel(chat: ChatPage):
     number = page.locator("#nr-topk input[type=number]")
     number.fill("2")
     number.press("Enter")
+    # Wait for what a user sees once the setting took: the slider itself shows 2 (the
+    # number box alone can show 2 before the slider's value, which the question sends, changed).
+    expect(page.locator("#nr-topk input[type=range]")).to_have_value("2")
     chat.shot("desktop-09-settings")
     chat.ask("What was the September 19 deadline?")
     chat.tab("Why this answer")

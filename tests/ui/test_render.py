@@ -25,7 +25,7 @@ from ui.state import Conversation
 from ui.uploads import safe_upload_name, save_uploads
 
 OUR_TAGS = {
-    "span", "div", "mark", "details", "summary", "ul", "ol", "li", "table", "thead",
+    "span", "strong", "div", "mark", "details", "summary", "ul", "ol", "li", "table", "thead",
     "tbody", "tr", "th", "td",
 }  # fmt: skip
 
@@ -102,6 +102,18 @@ def test_answer_keeps_markers_and_marks_unsupported_sentence(assistant):
     assert len(unsupported) == 1
     assert "October 30" in dict(unsupported[0])["title"]
     assert "1 sentence marked" in out
+
+
+def test_short_answer_is_bold_once_inside_its_sentence(assistant):
+    import dataclasses
+
+    answer = assistant.ask("What was the September 19 deadline?")
+    first = answer.sentences[0].text
+    short = next(w for w in first.split() if len(w) > 3 and w.isalpha())
+    out = render.answer_html(dataclasses.replace(answer, short=short))
+    assert_inert(out)
+    assert out.count('<strong class="nr-short">') == 1 and f'<strong class="nr-short">{short}</strong>' in out
+    assert "nr-short" not in render.answer_html(dataclasses.replace(answer, short=None))
 
 
 def test_refusal_is_distinct_and_points_to_closest_passages(assistant):
