@@ -49,7 +49,7 @@ def _number_span(anchor: Anchor, sentence: str) -> tuple[int, int]:
     return start, end
 
 
-def _candidates(kind: str, sentence: str, anchors: list[Anchor]) -> list[tuple[int, int]]:
+def _candidates(kind: str, sentence: str, anchors: list[Anchor], asks_who: bool = False) -> list[tuple[int, int]]:
     if kind == "when":
         return [(a.start, a.end) for a in anchors if a.kind == "date"] or [
             (m.start(), m.end()) for m in re.finditer(r"\b(?:" + "|".join(sorted(vocabulary("weekdays"))) + r")\b",
@@ -65,8 +65,9 @@ def _candidates(kind: str, sentence: str, anchors: list[Anchor]) -> list[tuple[i
     if kind == "where":
         places = [a for a in names if _PLACE_BEFORE.search(sentence[: a.start])]
         return [(a.start, a.end) for a in places or names]
-    if kind == "who":
-        return [(a.start, a.end) for a in names]
+    if kind == "who":  # "Who said ...?" wants a person when the sentence names one; "which agency" does not
+        people = [a for a in names if person_score(a, sentence) >= 1] if asks_who else []
+        return [(a.start, a.end) for a in people or names]
     return []
 
 
@@ -75,7 +76,7 @@ def short_answer(question: str, kind: str, sentence: str) -> ShortAnswer | None:
     q_anchors = find_anchors(question)
     q_keys = {a.key for a in q_anchors} | {w for a in q_anchors if a.kind == "name" for w in a.key.split()}
     anchors = [a for a in find_anchors(sentence) if is_new(a, q_keys)]
-    spans = _candidates(kind, sentence, anchors)
+    spans = _candidates(kind, sentence, anchors, asks_who=bool(re.match(r"\s*(who|whom)\b", question, re.I)))
     if not spans:
         return None
     wanted = {v for t in question_terms(question) for v in term_variants(t)}

@@ -14,15 +14,19 @@ from evals.gold import SEEDS_QA_PATH
 from evals.runner import run_eval
 from newsrag.settings import Settings
 
-# Raised as the system improved (measured 2026-11-23: hit@5 1.000, accuracy 0.937, citation
-# precision 1.000, faithfulness 1.000, refusal recall 0.875); never lowered silently.
+# Raised as the system improved (measured 2026-11-23 with the hand-ruled answerer: hit@5 1.000,
+# accuracy 0.937, citation precision 1.000, faithfulness 1.000, refusal recall 0.875).
+# Lowered on purpose on 2026-12-01, when the answerer became the scorer fitted on other
+# outlets' news (issue 13): measured accuracy 0.899 and refusal recall 0.750 here, against
+# 0.681 / 0.575 on the development test split, where the rules scored 0.586 / 0.400.
+# The seeds are not fitted on; these thresholds allow one question of slack each.
 THRESHOLDS = {
     "hit_at_5": 0.98,
     "mrr": 0.9,
-    "answer_accuracy": 0.9,
+    "answer_accuracy": 0.88,
     "citation_precision": 0.95,
     "faithfulness": 0.95,
-    "refusal_recall": 0.8,
+    "refusal_recall": 0.68,
 }
 
 

@@ -16,6 +16,8 @@ from rag.short_answer import short_answer
         ("How much did the bridge cost?", "The bridge cost $4.5 million to build, the council said.", "$4.5 million"),
         ("Who is the mayor of Springfield?", "Springfield Mayor Jane Doe opened the fair.", "Jane Doe"),
         ("Where did the storm hit first?", "The storm first hit land near Galveston early on Monday.", "Galveston"),
+        ("Who said the army would strike ISIL?", "Army commander Ahmad Reza Pourdastan said it would strike ISIL.",
+         "Ahmad Reza Pourdastan"),
     ],
 )
 def test_the_answering_span_is_found(question, sentence, expected):

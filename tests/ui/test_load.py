@@ -53,8 +53,8 @@ class Persona:
 PERSONAS = (
     Persona("Sadeq", "Who is Iran's ambassador to Baghdad?",
             ("What did he say about a ground operation?", "What did he say about the Kurdistan Region?")),
-    Persona("Afkham", "Who is the Foreign Ministry spokeswoman?",
-            ("What did she say about Libya?", "What did she say about the bombs in Tripoli?")),
+    Persona("Heidari", "Who is the deputy commander of Iran's ground forces?",
+            ("What did he say about the artillery units?", "What did he tell the Islamic Republic News Agency?")),
     Persona("Pakpour", "Who is the Commander of the Islamic Revolution Guard Corps Ground Forces?",
             ("What did he announce?", "What did he say about separatist groups?")),
     Persona("Fuad Hussein", "Who is Iraq's Foreign Minister?",
