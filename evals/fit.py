@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.devset import build_index, items_in, load_collections, write_articles
+from evals.devset import DEVDATA_DIR, build_index, items_in, load_collections, write_articles
 from evals.gold import GoldItem
 from evals.metrics import answer_correct, normalize_passage
 from newsrag.offline import configure_offline
@@ -241,9 +241,9 @@ def dev_settings(base: Settings, workspace: Path, split: str) -> Settings:
     return base.model_copy(update={"data_dir": workspace / split / "data"})
 
 
-def prepare(base: Settings, workspace: Path, split: str | None) -> Settings:
+def prepare(base: Settings, workspace: Path, split: str | None, root: Path = DEVDATA_DIR) -> Settings:
     """An index of the articles of `split` (None: all) in the workspace; returns its settings."""
-    collections = load_collections()
+    collections = load_collections(root)
     name = split or "all"
     settings = dev_settings(base, workspace, name)
     folder = write_articles(collections, workspace / name / "articles", split)
@@ -255,12 +255,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="newsrag fit", description=__doc__.split("\n\n")[0])
     parser.add_argument("--workspace", type=Path, default=None, help="where the fitting index lives (default: DATA_DIR/devsets)")
     parser.add_argument("--out", type=Path, default=None, help="where to write the scorer (default: the packaged file)")
+    parser.add_argument("--devdata", type=Path, default=DEVDATA_DIR,
+                        help="folder of collections to fit on, laid out like evals/devdata/ (default: that folder)")
     args = parser.parse_args(argv)
     configure_offline()
     base = load_settings()
     workspace = args.workspace or base.data_dir / "devsets"
-    settings = prepare(base, workspace, "fit")
-    examples = collect(settings, items_in(load_collections(), "fit"))
+    settings = prepare(base, workspace, "fit", args.devdata)
+    examples = collect(settings, items_in(load_collections(args.devdata), "fit"))
     scorer, record = fit(examples)
     out = args.out or packaged_model_path()
     data = {**scorer.to_dict(), "fitted_on": record, "sentence_vectors": settings.sentence_vectors}
