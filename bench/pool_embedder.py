@@ -51,6 +51,7 @@ class SentencePoolEmbedder:
     def __init__(self, real, cache_dir: Path) -> None:
         self.real = real
         self.name = real.name
+        self.backend = real.backend  # its chunk vectors are pooled, but every piece is the real model's
         self.dimension = int(real.dimension)
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", self.name)
         self.cache_dir = Path(cache_dir)

@@ -54,6 +54,8 @@ def resolve_model_location(name: str) -> str:
 class SentenceTransformerEmbedder:
     """Batched, L2-normalised float32 embeddings from a SentenceTransformer on CPU."""
 
+    backend = "torch"
+
     def __init__(self, name: str, batch_size: int = 64) -> None:
         self.name = name
         self.batch_size = batch_size

@@ -19,8 +19,18 @@ import numpy as np
 from newsrag.types import Article, Chunk, ChunkSentences, IndexStatus, Passage, SearchFilter
 
 
+# Backends that compute a sentence-transformers model's own float32 vectors (cosine
+# >= 0.9999 to sentence-transformers, tests/index/test_numpy_embedder.py): an index
+# written by one is queried by another.
+EXACT_BACKENDS = frozenset({"torch", "numpy"})
+
+
 class Embedder(Protocol):
     name: str  # recorded in the index; a different name on an existing index is an error
+    # The implementation ("torch", "numpy", ...), recorded in the index beside the name:
+    # backends in `newsrag.protocols.EXACT_BACKENDS` give the same vectors (tested), any
+    # other one is treated like a different model.
+    backend: str
     dimension: int
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:

@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     # forward pass, "separate" encodes each sentence alone (index/sentences.py; measured
     # by `python -m evals.fit --compare-sentence-vectors`).
     sentence_vectors: Literal["late", "separate"] = "late"
+    # Which implementation embeds questions: "auto" runs the model in NumPy when its layout
+    # is one index/numpy_embedder.py reproduces (no torch import: a start in under a second),
+    # else torch; "numpy" insists on NumPy, "torch" always uses sentence-transformers.
+    # Indexing always runs on torch, which is faster for long batches here.
+    query_embedder: Literal["auto", "numpy", "torch"] = "auto"
+    # BLAS threads for embedding one question; 1 keeps latency steady when another
+    # process loads the CPU (`make bench-query` measures 1 against all cores).
+    query_threads: int = Field(default=1, ge=1, le=256)
 
     # --- retrieval
     top_k: int = Field(default=6, ge=1, le=50)

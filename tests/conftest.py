@@ -33,6 +33,8 @@ SEEDS_DIR = PROJECT_ROOT / "seeds"
 class HashEmbedder:
     """Bag-of-words embedder with hash-seeded word vectors (implements protocols.Embedder)."""
 
+    backend = "hash"
+
     def __init__(self, dimension: int = 64, name: str = "hash-embedder") -> None:
         self.name = name
         self.dimension = dimension
