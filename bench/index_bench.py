@@ -30,7 +30,7 @@ from newsrag.offline import configure_offline
 configure_offline()
 
 from bench.corpus import write_corpus  # noqa: E402
-from index.embedder import SentenceTransformerEmbedder, load_embedder  # noqa: E402
+from index.embedder import SentenceTransformerEmbedder, load_index_embedder  # noqa: E402
 from index.pipeline import Indexer  # noqa: E402
 from index.store import open_reader  # noqa: E402
 from newsrag.settings import Settings  # noqa: E402
@@ -81,7 +81,7 @@ def run(n_articles: int, seed: int, baseline: bool = True) -> dict[str, float | 
         settings = Settings(data_dir=work / "data")
 
         t = time.perf_counter()
-        embedder = load_embedder(settings)
+        embedder = load_index_embedder(settings)
         embedder.embed_documents(["warm up the model"] * 8)
         results["model_load_s"] = time.perf_counter() - t
 

@@ -93,7 +93,7 @@ def ensure_index(n_chunks: int, seed: int, fresh: bool) -> Settings:
         shutil.rmtree(root)
     if done.is_file():
         return settings
-    from index.embedder import load_embedder
+    from index.embedder import load_index_embedder
     from index.pipeline import Indexer
 
     if root.exists():
@@ -102,7 +102,7 @@ def ensure_index(n_chunks: int, seed: int, fresh: bool) -> Settings:
     write_corpus(corpus, articles_for_chunks(n_chunks), seed)
     print(f"building a ~{n_chunks}-chunk index under {root} (once) ...", flush=True)
     t = time.perf_counter()
-    report = Indexer.from_settings(settings, embedder=load_embedder(settings)).index([corpus])
+    report = Indexer.from_settings(settings, embedder=load_index_embedder(settings)).index([corpus])
     print(f"  indexed {report.chunks_total} chunks in {time.perf_counter() - t:.0f} s", flush=True)
     done.write_text(json.dumps({"chunks": report.chunks_total}))
     return settings

@@ -96,7 +96,7 @@ def ensure_index(n_chunks: int, seed: int, embedder_kind: str, fresh: bool) -> t
         return settings, json.loads(ready.read_text())
 
     from bench.corpus import articles_for_chunks, write_corpus
-    from index.embedder import load_embedder
+    from index.embedder import load_index_embedder
     from index.pipeline import Indexer
 
     if root.exists():
@@ -105,10 +105,13 @@ def ensure_index(n_chunks: int, seed: int, embedder_kind: str, fresh: bool) -> t
     t = time.perf_counter()
     write_corpus(root / "corpus", n_articles, seed)
     corpus_s = time.perf_counter() - t
-    real = load_embedder(settings)
+    real = load_index_embedder(settings)
     if embedder_kind == "pool":
         from bench.pool_embedder import DESCRIPTION, SentencePoolEmbedder
 
+        # The pool builds chunk vectors from cached piece vectors, so it has no forward pass
+        # to pool spans from: its sentences are the cached pieces themselves.
+        settings = settings.model_copy(update={"sentence_vectors": "separate"})
         embedder = SentencePoolEmbedder(real, CACHE_DIR)
         description = DESCRIPTION
     else:
@@ -168,12 +171,12 @@ def measure(data_dir: Path, n_queries: int, cold_only: bool = False) -> dict:
         return now
 
     from bench.query_bench import QUESTIONS, percentile
-    from index.embedder import load_embedder
+    from index.embedder import load_index_embedder
     from rag.assistant import Assistant
 
     settings = Settings(data_dir=data_dir)
     t = step("cold_import_s", t0)
-    embedder = load_embedder(settings)
+    embedder = load_index_embedder(settings)
     t = step("cold_model_s", t)
     out["rss_after_model_mb"] = _rss_mb()
     assistant = Assistant.from_settings(settings, embedder=embedder)

@@ -285,9 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _print("heuristic, no embedder", evaluate(SupportChecker(), pairs))
     if not args.no_embedder:
         from newsrag.settings import Settings
-        from index.embedder import load_embedder
+        from index.embedder import load_index_embedder
 
-        _print("heuristic + MiniLM similarity", evaluate(SupportChecker(embedder=load_embedder(Settings())), pairs))
+        _print("heuristic + MiniLM similarity", evaluate(SupportChecker(embedder=load_index_embedder(Settings())), pairs))
     return 0
 
 

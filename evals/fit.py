@@ -67,14 +67,14 @@ def label(text: str, item: GoldItem) -> bool:
 
 def collect(settings: Settings, items: Sequence[GoldItem]) -> list[Example]:
     """Retrieve for every item as the product does and build its labelled candidates."""
-    from index.embedder import load_embedder
+    from index.embedder import load_index_embedder
     from index.store import open_reader
     from rag.condense import condense_question
     from rag.retriever import HybridRetriever
     from rag.sentence_features import build_candidates
     from rag.sentence_source import SentenceSource
 
-    embedder = load_embedder(settings)
+    embedder = load_index_embedder(settings)
     retriever = HybridRetriever.from_settings(settings, open_reader(settings, embedder), embedder)
     source = SentenceSource(retriever.reader, embedder)
     out = []

@@ -117,10 +117,10 @@ def generate_drafts(settings, out: Path | str, *, articles: Path | str | None = 
     import shutil
     import tempfile
 
-    from index.embedder import load_embedder
+    from index.embedder import load_index_embedder
     from index.store import open_reader
 
-    embedder = embedder or load_embedder(settings)
+    embedder = embedder or load_index_embedder(settings)
     tmp = None
     try:
         if articles is not None:  # never touch the user's index for a drafting run

@@ -258,12 +258,12 @@ def _run_baseline(config: EvalConfig, ws: _Workspace) -> tuple[list[QuestionScor
 
 def build_workspace(settings: Settings, gold_items: Sequence[GoldItem], articles_dir: Path, root: Path,
                      embedder: Embedder | None) -> tuple[_Workspace, float, list[str]]:
-    from index.embedder import load_embedder
+    from index.embedder import load_index_embedder
     from index.pipeline import Indexer
     from index.store import open_reader
 
     ws_settings = settings.model_copy(update={"data_dir": root / "data", "chroma_url": None})
-    embedder = embedder or load_embedder(ws_settings)
+    embedder = embedder or load_index_embedder(ws_settings)
     t0 = time.perf_counter()
     report = Indexer.from_settings(ws_settings, embedder).index([articles_dir])
     index_seconds = time.perf_counter() - t0

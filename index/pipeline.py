@@ -36,12 +36,13 @@ from pathlib import Path
 
 from index.chunker import Chunker
 from index.sentences import embed_chunks
+from index.lexical import LexicalIndex, corpus_key, lexical_folder, remove_other_lexical, write_lexical
 from index.lock import IndexLock
 from index.manifest import FileRecord, Manifest, StoredArticle, content_hash, file_sha256, is_under
 from index.progress import IndexProgress, ProgressCallback, emit
 from index.store import ChromaIndex
 from newsrag.errors import IndexStateError, InputError, NewsragError
-from newsrag.protocols import Embedder
+from newsrag.protocols import Embedder, SpanEmbedder, same_vectors
 from newsrag.settings import Settings
 from newsrag.types import Article, IndexReport
 
@@ -98,10 +99,16 @@ class Indexer:
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Indexer:
-        if embedder is None:
-            from index.embedder import load_embedder
+        """An indexer embedding with `embedder`, or with the torch one when none is given, when
+        late sentence vectors need span pooling it lacks, or when it is the query path's NumPy
+        embedder (the same vectors, but 3x slower than torch on long batches)."""
+        from index.numpy_embedder import BACKEND as NUMPY_BACKEND
 
-            embedder = load_embedder(settings)
+        if (embedder is None or embedder.backend == NUMPY_BACKEND
+                or (settings.sentence_vectors == "late" and not isinstance(embedder, SpanEmbedder))):
+            from index.embedder import load_index_embedder
+
+            embedder = load_index_embedder(settings)
         return cls(settings, embedder)
 
     @property
@@ -158,12 +165,21 @@ class Indexer:
                 f"with it), got {self.embedder.name!r}",
                 fix=f"{REBUILD_FIX}, or set NEWSRAG_EMBEDDING_MODEL={indexed_with}",
             )
+        # Indexes written before the backend was recorded were all written by torch.
+        indexed_by = manifest.get_meta("embedding_backend") or "torch"
+        if indexed_with and not same_vectors(indexed_by, self.embedder.backend) and not rebuild:
+            raise IndexStateError(
+                f"expected vectors like the index's (written by the {indexed_by!r} backend), got an embedder "
+                f"with the {self.embedder.backend!r} backend, whose vectors differ",
+                fix=REBUILD_FIX,
+            )
         if rebuild:
             ChromaIndex.drop(settings)
             manifest.clear()
         chroma = ChromaIndex.open_for_write(settings)
         manifest.set_meta({
             "embedding_model": self.embedder.name,
+            "embedding_backend": self.embedder.backend,
             "embedding_dimension": str(self.embedder.dimension),
             "chunking": self.chunker.signature,
             "sentence_vectors": self.settings.sentence_vectors,
@@ -180,7 +196,7 @@ class Indexer:
             manifest.set_sources(plan.sources)
             embedded = self._embed_and_write(manifest, chroma, plan, progress)
             self._record_files(manifest, roots, loaded.files_seen)
-            manifest.set_meta({"run_state": "done"})
+            self._store_lexical(manifest, progress)
         except NewsragError:
             raise
         except Exception as exc:  # Chroma / disk errors: the committed state stays consistent
@@ -300,6 +316,16 @@ class Indexer:
         manifest.write_articles(batch)  # the commit point of this batch
         return len(chunks)
 
+    def _store_lexical(self, manifest: Manifest, progress: ProgressCallback | None) -> None:
+        """Build the keyword index over every committed chunk, then name it and end the run in one
+        commit: until then the manifest names the previous copy (or none), never a partial one."""
+        chunks = manifest.chunks()
+        emit(progress, "bm25", 0, len(chunks), f"keyword index over {len(chunks)} chunks")
+        key = write_lexical(self.settings.data_dir, chunks)
+        manifest.set_meta({"bm25": key, "bm25_generation": manifest.generation(), "run_state": "done"})
+        remove_other_lexical(self.settings.data_dir, keep=key)
+        emit(progress, "bm25", len(chunks), len(chunks), "keyword index stored")
+
     def _record_files(self, manifest: Manifest, roots: list[str], files_seen: Sequence[str]) -> None:
         known = manifest.files()
         records = []
@@ -399,6 +425,26 @@ def check_invariants(settings: Settings) -> list[str]:
             if text.strip() and aid not in by_article:
                 problems.append(f"article {aid} has text but no chunks")
         problems.extend(manifest.sentence_problems(int(manifest.get_meta("embedding_dimension") or 0)))
+        problems.extend(_lexical_problems(settings, manifest))
     finally:
         manifest.close()
     return problems
+
+
+def _lexical_problems(settings: Settings, manifest: Manifest) -> list[str]:
+    """A finished run must have stored the keyword index of exactly the committed chunks."""
+    meta = manifest.meta()
+    if meta.get("run_state") != "done":
+        return []  # an interrupted run: the read side builds in memory until the next run stores it
+    key = meta.get("bm25")
+    if not key:
+        return ["finished index names no stored keyword (BM25) index"]
+    if meta.get("bm25_generation") != meta.get("generation"):
+        return [f"stored keyword index is of generation {meta.get('bm25_generation')}, "
+                f"the index is at {meta.get('generation')}"]
+    chunks = manifest.chunks()
+    if key != corpus_key(chunks):
+        return [f"stored keyword index {key} was built from other chunks than the manifest's"]
+    if LexicalIndex.load(lexical_folder(settings.data_dir, key), chunks) is None:
+        return [f"stored keyword index {key} is missing or unreadable"]
+    return []

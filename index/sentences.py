@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from newsrag.protocols import Embedder
+from newsrag.protocols import Embedder, SpanEmbedder
 from newsrag.text import sentence_spans
 from newsrag.types import Chunk, ChunkSentences
 
@@ -55,10 +55,12 @@ def embed_chunks(embedder: Embedder, chunks: Sequence[Chunk], mode: str
         raise ValueError(f"expected a sentence-vector mode in {SENTENCE_VECTOR_MODES}, got {mode!r}")
     spans = [chunk_sentence_spans(c) for c in chunks]
     texts = [c.embedding_text for c in chunks]
-    embed_with_spans = getattr(embedder, "embed_with_spans", None)
-    if mode == "late" and embed_with_spans is not None:
+    if mode == "late":
+        if not isinstance(embedder, SpanEmbedder):  # else the stored vectors would not be what the index says
+            raise ValueError(f"expected an embedder with embed_with_spans for late sentence vectors, "
+                             f"got {type(embedder).__name__}")
         local = [_embedding_text_spans(c, s) for c, s in zip(chunks, spans, strict=True)]
-        chunk_vectors, pooled = embed_with_spans(texts, local)
+        chunk_vectors, pooled = embedder.embed_with_spans(texts, local)
         pooled = _fill_unseen(embedder, chunks, spans, [np.asarray(p, dtype=np.float32) for p in pooled])
     else:
         chunk_vectors = embedder.embed_documents(texts)

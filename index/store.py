@@ -30,7 +30,8 @@ import numpy as np
 
 from index.manifest import Manifest
 from newsrag.errors import BackendError, ConfigError, IndexStateError
-from newsrag.protocols import Embedder
+from index.lexical import lexical_folder
+from newsrag.protocols import Embedder, same_vectors
 from newsrag.settings import Settings
 from newsrag.text import normalize, words
 from newsrag.types import Article, Chunk, ChunkSentences, IndexStatus, Passage, SearchFilter
@@ -384,6 +385,15 @@ class ChromaIndexReader:
     def all_chunks(self) -> list[Chunk]:
         return list(self._chunks()[0])
 
+    def stored_lexical(self) -> Path | None:
+        with self._lock:
+            meta = self.manifest.meta()
+        key = meta.get("bm25")
+        # Stored after the run's last chunk commit; any later content change bumps the generation.
+        if not key or meta.get("bm25_generation") != meta.get("generation"):
+            return None
+        return lexical_folder(self.settings.data_dir, key)
+
     def sentences(self, chunk_ids: Sequence[str]) -> dict[str, ChunkSentences]:
         with self._lock:
             dimension = int(self.manifest.get_meta("embedding_dimension") or 0)
@@ -442,6 +452,14 @@ def open_reader(settings: Settings, embedder: Embedder | None = None) -> ChromaI
                 f"expected embedding model {model!r} (the one the index was built with), "
                 f"got {embedder.name!r}",
                 fix=f"set NEWSRAG_EMBEDDING_MODEL={model}, or re-index with the new model: `newsrag index --rebuild`",
+            )
+        backend = manifest.get_meta("embedding_backend") or "torch"  # older indexes: all torch
+        if not same_vectors(backend, embedder.backend):
+            manifest.close()
+            raise IndexStateError(
+                f"expected an embedder whose vectors match the index's ({backend!r} backend), "
+                f"got the {embedder.backend!r} backend",
+                fix="set NEWSRAG_QUERY_EMBEDDER=auto, or re-index: `newsrag index --rebuild`",
             )
     try:
         chroma = ChromaIndex.open_for_read(settings)

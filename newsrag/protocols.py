@@ -12,7 +12,8 @@ Deliberately left out: a protocol for anything with only one implementation.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Protocol
+from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -23,6 +24,11 @@ from newsrag.types import Article, Chunk, ChunkSentences, IndexStatus, Passage, 
 # >= 0.9999 to sentence-transformers, tests/index/test_numpy_embedder.py): an index
 # written by one is queried by another.
 EXACT_BACKENDS = frozenset({"torch", "numpy"})
+
+
+def same_vectors(backend: str, other: str) -> bool:
+    """Whether vectors from one backend can be compared with vectors from the other."""
+    return backend == other or (backend in EXACT_BACKENDS and other in EXACT_BACKENDS)
 
 
 class Embedder(Protocol):
@@ -59,6 +65,11 @@ class IndexReader(Protocol):
         """Every chunk (for the lexical index), in a stable order."""
         ...
 
+    def stored_lexical(self) -> Path | None:
+        """The folder of the keyword index `index/` stored for the current generation, or None
+        when there is none (then the read side builds one in memory)."""
+        ...
+
     def sentences(self, chunk_ids: Sequence[str]) -> dict[str, ChunkSentences]:
         """The stored sentence spans and vectors of these chunks (chunks without any are left out)."""
         ...
@@ -70,6 +81,7 @@ class IndexReader(Protocol):
     def status(self) -> IndexStatus: ...
 
 
+@runtime_checkable
 class SpanEmbedder(Embedder, Protocol):
     """An embedder that also pools vectors for character spans of each text from the same
     forward pass ("late chunking": one pass gives a chunk vector and its sentences' vectors)."""

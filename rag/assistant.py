@@ -116,9 +116,9 @@ class Assistant:
         def load_emb() -> Embedder:
             if embedder is not None:
                 return embedder
-            from index.embedder import load_embedder
+            from index.embedder import load_query_embedder
 
-            return load_embedder(settings)
+            return load_query_embedder(settings)
 
         def open_reader(emb: Embedder) -> IndexReader:
             if reader is not None:

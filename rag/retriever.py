@@ -95,14 +95,13 @@ class HybridRetriever:
         candidate_k: int = 30,
         rrf_k: int = 60,
         reranker: CrossEncoderReranker | None = None,
-        lexical_cache_dir: Path | None = None,
     ) -> None:
         self.embedder = embedder
         self.top_k = top_k
         self.candidate_k = candidate_k
         self.rrf_k = rrf_k
         self.reranker = reranker
-        self.lexical = LexicalCache(reader, lexical_cache_dir)
+        self.lexical = LexicalCache(reader)
 
     @classmethod
     def from_settings(cls, settings: Settings, reader: IndexReader, embedder: Embedder,
@@ -110,8 +109,6 @@ class HybridRetriever:
         return cls(
             reader, embedder, top_k=settings.top_k, candidate_k=settings.candidate_k, rrf_k=settings.rrf_k,
             reranker=reranker,
-            # a saved BM25 build next to an on-disk index (not for readers without one)
-            lexical_cache_dir=settings.data_dir / "bm25" if settings.manifest_path.is_file() else None,
         )
 
     @property

@@ -78,13 +78,11 @@ def launch(
     from ui.styles import CSS, theme
 
     if assistant is None:
-        from index.embedder import load_embedder
         from rag.assistant import Assistant
 
-        embedder = load_embedder(settings)
-        if index_paths:
-            index_if_needed(settings, index_paths, embedder, quiet=quiet)
-        assistant = Assistant.from_settings(settings, embedder=embedder)
+        if index_paths:  # torch is loaded only when there is something to embed
+            index_if_needed(settings, index_paths, None, quiet=quiet)
+        assistant = Assistant.from_settings(settings)
     elif index_paths:
         index_if_needed(settings, index_paths, getattr(assistant, "embedder", None), quiet=quiet)
         assistant.refresh()

@@ -23,6 +23,7 @@ class IndexSnapshot:
     articles: tuple[tuple[str, str], ...]  # (article id, fingerprint)
     sources: tuple[tuple[str, str], ...]  # (article id, source path)
     sentences: tuple[tuple, ...] = ()  # (chunk id, ordinal, start, end, vector bytes)
+    lexical: str | None = None  # the stored keyword index the manifest names (its corpus key)
 
 
 def snapshot(settings: Settings) -> IndexSnapshot:
@@ -36,9 +37,10 @@ def snapshot(settings: Settings) -> IndexSnapshot:
         articles = tuple(conn.execute("SELECT id, fingerprint FROM articles ORDER BY id"))
         sources = tuple(conn.execute("SELECT article_id, source_path FROM article_sources ORDER BY 1, 2"))
         sentences = tuple(conn.execute('SELECT chunk_id, ordinal, start, "end", vector FROM sentences ORDER BY 1, 2'))
+        lexical = conn.execute("SELECT value FROM meta WHERE key = 'bm25'").fetchone()
     finally:
         conn.close()
-    return IndexSnapshot(chroma, chunks, articles, sources, sentences)
+    return IndexSnapshot(chroma, chunks, articles, sources, sentences, lexical[0] if lexical else None)
 
 
 def hash_settings_for(data_dir: Path, **overrides) -> Settings:
@@ -60,9 +62,9 @@ def small_corpus(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from index.embedder import load_embedder
+    from index.embedder import load_index_embedder
 
-    return load_embedder(Settings())
+    return load_index_embedder(Settings())
 
 
 # Test modules here cannot import conftest modules by name (two `conftest` modules on

@@ -47,7 +47,7 @@ def _kill_after(proc: subprocess.Popen, events: int, delay_s: float) -> bool:
         if line.startswith("done"):
             proc.wait()
             return False
-        if line.startswith(("embed", "remove", "reconcile")):  # the writing stages
+        if line.startswith(("embed", "remove", "reconcile", "bm25")):  # the writing stages
             seen += 1
             if seen >= events:
                 time.sleep(delay_s)
@@ -146,6 +146,44 @@ def test_kill_in_the_worst_windows_converges(tmp_path, crash_corpus, embedder_cl
     assert take_snapshot(crashed) == take_snapshot(clean)
 
 
+def test_kill_before_the_keyword_index_is_named_keeps_answering_and_converges(
+        tmp_path, crash_corpus, embedder_cls, take_snapshot) -> None:
+    """Killed between storing the BM25 copy and naming it: the manifest names none, so the read
+    side builds one in memory (correct, slower); the next run names a stored copy and clears strays."""
+    from index.pipeline import Indexer, check_invariants
+    from index.store import open_reader
+    from rag.retriever import HybridRetriever
+
+    data = tmp_path / "crashed"
+    proc = _spawn(data, crash_corpus, "bm25")
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.read()[-2000:]
+    crashed = _child_settings(data)
+    embedder = embedder_cls()
+    reader = open_reader(crashed, embedder)
+    try:
+        assert reader.stored_lexical() is None
+        retriever = HybridRetriever(reader, embedder)
+        assert retriever.retrieve("talks postponed", mode="bm25").passages
+        assert retriever.lexical.builds == 1
+    finally:
+        reader.manifest.close()
+    Indexer(crashed, embedder_cls()).index([crash_corpus])
+    assert check_invariants(crashed) == []
+    reader = open_reader(crashed, embedder)
+    try:
+        stored = reader.stored_lexical()
+        assert stored is not None and [p.name for p in stored.parent.iterdir()] == [stored.name]
+        retriever = HybridRetriever(reader, embedder)
+        assert retriever.retrieve("talks postponed", mode="bm25").passages
+        assert retriever.lexical.builds == 0 and retriever.lexical_index().loaded
+    finally:
+        reader.manifest.close()
+    clean = _child_settings(tmp_path / "clean")
+    Indexer(clean, embedder_cls()).index([crash_corpus])
+    assert take_snapshot(crashed) == take_snapshot(clean)
+
+
 @pytest.mark.slow
 def test_ten_random_kills_converge(tmp_path, crash_corpus, embedder_cls, take_snapshot) -> None:
     """kill -9 at 10 seeded random points (6 first runs, 4 incremental runs); after each, one
@@ -180,6 +218,16 @@ def _child_main(data_dir: str, corpus: str) -> None:
             return original_write(self, items)
 
         Manifest.write_articles = write_then_maybe_die
+    elif crash_at == "bm25":  # die after the keyword index is stored, before the manifest names it
+        import index.pipeline
+
+        original_store = index.pipeline.write_lexical
+
+        def store_then_die(data_dir, chunks):
+            original_store(data_dir, chunks)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        index.pipeline.write_lexical = store_then_die
     elif crash_at == "remove":  # die after the manifest dropped articles, before Chroma did
         original_delete = Manifest.delete_articles
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.embedder import load_embedder, packaged_model_path, resolve_model_location
+from index.embedder import load_index_embedder, packaged_model_path, resolve_model_location
 from newsrag.errors import ConfigError
 from newsrag.settings import Settings
 
@@ -30,7 +30,7 @@ def test_batches_give_the_same_vectors_as_single_calls(real_embedder) -> None:
 
 
 def test_one_instance_per_model_name(real_embedder) -> None:
-    assert load_embedder(Settings()) is real_embedder
+    assert load_index_embedder(Settings()) is real_embedder
     assert resolve_model_location("sentence-transformers/all-MiniLM-L6-v2") == packaged_model_path()
     assert resolve_model_location("all-MiniLM-L6-v2") == packaged_model_path()
 
@@ -38,7 +38,7 @@ def test_one_instance_per_model_name(real_embedder) -> None:
 def test_unloadable_model_is_a_config_error_naming_the_setting(tmp_path) -> None:
     missing = tmp_path / "no-such-model"
     with pytest.raises(ConfigError) as err:
-        load_embedder(Settings(embedding_model=str(missing), data_dir=tmp_path))
+        load_index_embedder(Settings(embedding_model=str(missing), data_dir=tmp_path))
     text = str(err.value)
     assert "NEWSRAG_EMBEDDING_MODEL" in text and "--embedding-model" in text
     assert str(missing) in text

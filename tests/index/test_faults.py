@@ -68,9 +68,9 @@ def _hash_cli(monkeypatch: pytest.MonkeyPatch, embedder_cls, argv: list[str], ca
     import index.embedder
     from newsrag.cli import main
 
-    real = index.embedder.load_embedder
+    real = index.embedder.load_index_embedder
     monkeypatch.setattr(
-        index.embedder, "load_embedder",
+        index.embedder, "load_index_embedder",
         lambda s: embedder_cls() if s.embedding_model == "hash-embedder" else real(s),
     )
     capsys.readouterr()
@@ -448,8 +448,8 @@ def _child_main(argv: list[str]) -> int:
     import index.embedder
     from newsrag.cli import main
 
-    real = index.embedder.load_embedder
-    index.embedder.load_embedder = (
+    real = index.embedder.load_index_embedder
+    index.embedder.load_index_embedder = (
         lambda s: root_conftest.HashEmbedder() if s.embedding_model == "hash-embedder" else real(s)
     )
     return main(argv)

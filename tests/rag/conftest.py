@@ -98,6 +98,9 @@ class FakeIndexReader:
         self.all_chunks_calls += 1
         return list(self._chunks)
 
+    def stored_lexical(self) -> Path | None:
+        return None  # nothing on disk: the read side builds its keyword index in memory
+
     def sentences(self, chunk_ids: Sequence[str]) -> dict[str, ChunkSentences]:
         return {cid: self._sentences[cid] for cid in chunk_ids if cid in self._sentences}
 
@@ -153,10 +156,10 @@ def real_index_settings(tmp_path_factory) -> Settings:
         from index.pipeline import Indexer
     except ImportError as exc:  # pragma: no cover - only while the indexer is being written
         pytest.skip(f"index.pipeline.Indexer is not available yet ({exc})")
-    from index.embedder import load_embedder
+    from index.embedder import load_index_embedder
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("rag-real") / "data")
-    Indexer.from_settings(settings, embedder=load_embedder(settings)).index([SEEDS_DIR])
+    Indexer.from_settings(settings, embedder=load_index_embedder(settings)).index([SEEDS_DIR])
     return settings
 
 

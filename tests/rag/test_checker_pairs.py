@@ -47,7 +47,7 @@ def test_heuristic_without_embedder_meets_gates(pairs) -> None:
 
 
 def test_heuristic_with_packaged_minilm_meets_gates(pairs) -> None:
-    from index.embedder import load_embedder
+    from index.embedder import load_index_embedder
     from newsrag.settings import Settings
 
-    _gate(evaluate(SupportChecker(embedder=load_embedder(Settings())), pairs))
+    _gate(evaluate(SupportChecker(embedder=load_index_embedder(Settings())), pairs))

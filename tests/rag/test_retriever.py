@@ -146,26 +146,3 @@ def test_retrieval_scores_bm25_once_per_question(fake_reader, hash_embedder, mon
     passages = r.retrieve("September 19 deadline").passages
     assert calls == ["September 19 deadline"]
     assert passages and all(p.lexical_score is not None for p in passages)
-
-
-def test_lexical_index_is_saved_and_reloaded_only_for_the_same_corpus(seed_chunks, tmp_path):
-    cache = tmp_path / "bm25"
-    built = LexicalIndex(seed_chunks, cache_dir=cache)
-    assert not built.loaded_from_cache and len(list(cache.iterdir())) == 1
-    again = LexicalIndex(seed_chunks, cache_dir=cache)
-    assert again.loaded_from_cache
-    for q in ("September 19 deadline", "Who is Iran's ambassador to Baghdad?", "qwertyuiop"):
-        assert again.search(q, 5) == built.search(q, 5)
-        assert list(again.scores(q)) == list(built.scores(q))
-    assert again.idf("deadlin") == built.idf("deadlin") and again.document_frequency("iran") > 0
-
-    edited = [dataclasses.replace(seed_chunks[0], text=seed_chunks[0].text + " Zanzibar."), *seed_chunks[1:]]
-    other = LexicalIndex(edited, cache_dir=cache)
-    assert not other.loaded_from_cache and other.search("Zanzibar", 1)
-    assert len(list(cache.iterdir())) == 1  # only the latest copy is kept
-
-    for f in next(cache.iterdir()).glob("*.npy"):  # a damaged copy is rebuilt, not trusted
-        f.write_bytes(b"garbage")
-    rebuilt = LexicalIndex(edited, cache_dir=cache)
-    assert not rebuilt.loaded_from_cache and rebuilt.search("Zanzibar", 1)
-    assert LexicalIndex(edited, cache_dir=cache).loaded_from_cache

@@ -1,0 +1,203 @@
+"""The keyword (BM25) index over every chunk: built by the indexer, loaded by the read side.
+
+`LexicalIndex` wraps `bm25s` (the library llama-index's BM25Retriever wraps) but
+tokenises with `newsrag.text.content_terms`, so the stems and stopwords BM25 matches
+are exactly the ones the offline answerer and the checker compare. It also keeps
+document frequencies, so the answerer can weight question terms by IDF over the same
+corpus.
+
+Tokenising every chunk in Python is the slow part (about 4 s for 10,000 chunks, 40 s
+for 100,000 on a 2-core CPU), so `index/pipeline.py` builds it once per run, after the
+last chunk is committed, and `write_lexical` stores it under
+`<data dir>/bm25/<corpus key>/`: written to a private folder, renamed into place, and
+only then named in the manifest (`bm25`, `bm25_generation`), so a crash leaves the
+previous copy in force and the manifest never names a half-written one. The key hashes
+every chunk's id and text, the tokenizer's source and the bm25s version.
+
+Deliberately left out: incremental updates (a rebuild of 100k chunks is 40 s, once per
+indexing run) and any query-time logic beyond scoring (`rag/bm25.py`, `rag/retriever.py`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import math
+import os
+import shutil
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from newsrag.text import content_terms
+from newsrag.types import Chunk
+
+log = logging.getLogger(__name__)
+FORMAT = "bm25-2"
+FOLDER = "bm25"  # under the data dir
+_DF_FILE = "df.json"
+_INFO_FILE = "info.json"
+
+
+@functools.lru_cache(maxsize=1)
+def tokenizer_signature() -> str:
+    """A hash of the module that defines `content_terms`: a changed tokenizer means a new key."""
+    import newsrag.text
+
+    return hashlib.sha256(Path(newsrag.text.__file__).read_bytes()).hexdigest()
+
+
+def corpus_key(chunks: Sequence[Chunk]) -> str:
+    """What a stored index was built from: chunk ids and texts, tokenizer, bm25s version."""
+    import bm25s
+
+    h = hashlib.sha256(f"{FORMAT}|{tokenizer_signature()}|{bm25s.__version__}|{len(chunks)}".encode())
+    for c in chunks:
+        h.update(c.id.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+        h.update(c.embedding_text.encode("utf-8", "surrogatepass"))
+        h.update(b"\1")
+    return h.hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    """One chunk found by BM25, with its position in `LexicalIndex.chunks`."""
+
+    position: int
+    chunk: Chunk
+    score: float
+
+
+class LexicalIndex:
+    """BM25 over `Chunk.embedding_text` (title + body) of a fixed list of chunks."""
+
+    def __init__(self, chunks: Sequence[Chunk], generation: str = "") -> None:
+        """Build in memory (tokenises every chunk)."""
+        import bm25s  # imported here: only needed once an index exists
+
+        self._set_chunks(chunks, generation)
+        self._df: Counter[str] = Counter()
+        self._bm25: bm25s.BM25 | None = None
+        self.loaded = False  # True when read from a stored copy instead of built here
+        if not self.chunks:
+            return
+        corpus = [content_terms(c.embedding_text) or [""] for c in self.chunks]
+        for terms in corpus:
+            self._df.update(set(terms))
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(corpus, show_progress=False)
+
+    def _set_chunks(self, chunks: Sequence[Chunk], generation: str) -> None:
+        self.chunks: tuple[Chunk, ...] = tuple(chunks)
+        self.generation = generation
+        self.positions = {c.id: i for i, c in enumerate(self.chunks)}
+        self.size = len(self.chunks)
+
+    @classmethod
+    def load(cls, folder: Path, chunks: Sequence[Chunk], generation: str = "") -> LexicalIndex | None:
+        """The copy stored in `folder` for exactly these chunks, or None if it is missing or damaged."""
+        import bm25s
+
+        try:
+            info = json.loads((folder / _INFO_FILE).read_text(encoding="utf-8"))
+            if info.get("format") != FORMAT or info.get("chunks") != len(chunks):
+                return None
+            bm25 = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0) if chunks else None
+            df = json.loads((folder / _DF_FILE).read_text(encoding="utf-8"))
+        except Exception as exc:  # noqa: BLE001 - a damaged or half-removed copy: the caller builds instead
+            log.info("BM25 index at %s not usable (%s)", folder, exc)
+            return None
+        index = cls.__new__(cls)
+        index._set_chunks(chunks, generation)
+        index._bm25, index._df, index.loaded = bm25, Counter(df), True
+        return index
+
+    def save(self, folder: Path) -> None:
+        """Write into `folder` (which must not exist yet)."""
+        folder.mkdir(parents=True)
+        if self._bm25 is not None:
+            self._bm25.save(str(folder), show_progress=False)
+        (folder / _DF_FILE).write_text(json.dumps(self._df), encoding="utf-8")
+        # Written last: a folder without it is incomplete and never loaded.
+        (folder / _INFO_FILE).write_text(json.dumps({"format": FORMAT, "chunks": self.size}), encoding="utf-8")
+
+    def idf(self, term: str) -> float:
+        """BM25 (Lucene) inverse document frequency of a stemmed term; unseen terms get the maximum."""
+        n = self.size
+        d = self._df.get(term, 0)
+        return math.log(1.0 + (n - d + 0.5) / (d + 0.5))
+
+    def document_frequency(self, term: str) -> int:
+        return self._df.get(term, 0)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for `query` (zeros when no query term is known)."""
+        if self._bm25 is None:
+            return np.zeros(0, dtype=np.float32)
+        ids = self._bm25.get_tokens_ids(content_terms(query))
+        if not ids:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
+
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[LexicalHit]:
+        """Top-k chunks with a positive score; `allowed` is a boolean mask (post-filtering)."""
+        return self.top_k(self.scores(query), k, allowed)
+
+    def top_k(self, scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[LexicalHit]:
+        """`search` over scores already computed by `scores(query)` (the retriever needs both)."""
+        if scores.size == 0 or k <= 0:
+            return []
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
+        positive = int(np.count_nonzero(scores > 0))
+        k = min(k, positive)
+        if k == 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        # ties broken by position so that results are stable across runs
+        ordered = sorted(top.tolist(), key=lambda i: (-float(scores[i]), i))
+        return [LexicalHit(i, self.chunks[i], float(scores[i])) for i in ordered]
+
+
+def lexical_folder(data_dir: Path, key: str) -> Path:
+    return data_dir / FOLDER / key
+
+
+def write_lexical(data_dir: Path, chunks: Sequence[Chunk]) -> str:
+    """Build and store the index for `chunks` (unless stored already); returns its key.
+
+    Older copies are left for `remove_other_lexical` once the manifest names the new one.
+    """
+    key = corpus_key(chunks)
+    final = lexical_folder(data_dir, key)
+    if LexicalIndex.load(final, chunks) is not None:
+        return key
+    shutil.rmtree(final, ignore_errors=True)  # a damaged copy under the same key
+    tmp = data_dir / FOLDER / f".tmp-{key}-{os.getpid()}-{threading.get_ident()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        LexicalIndex(chunks).save(tmp)
+        os.replace(tmp, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return key
+
+
+def remove_other_lexical(data_dir: Path, keep: str) -> None:
+    """Delete stored copies (and leftovers of interrupted writes) other than `keep`."""
+    folder = data_dir / FOLDER
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        if entry.name != keep:
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)

@@ -1,0 +1,86 @@
+"""The keyword index `index/` stores: built at index time, named by the manifest, only loaded by `rag/`."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from index.lexical import LexicalIndex, corpus_key, lexical_folder, remove_other_lexical, write_lexical
+from index.pipeline import Indexer, check_invariants
+from index.store import open_reader
+from rag.retriever import HybridRetriever
+
+QUESTIONS = ("September 19 deadline", "Who is Iran's ambassador to Baghdad?", "qwertyuiop")
+
+
+def _chunks(seeds_dir):
+    from index.chunker import Chunker
+    from index.loaders import load_articles
+    from newsrag.settings import Settings
+
+    settings = Settings()
+    chunker = Chunker.from_settings(settings)
+    return [c for a in load_articles([seeds_dir], settings.max_file_bytes).articles for c in chunker.chunk(a)]
+
+
+def test_stored_copy_scores_exactly_like_a_fresh_build(tmp_path, seeds_dir):
+    chunks = _chunks(seeds_dir)
+    key = write_lexical(tmp_path, chunks)
+    loaded = LexicalIndex.load(lexical_folder(tmp_path, key), chunks, "g1")
+    built = LexicalIndex(chunks)
+    assert loaded is not None and loaded.loaded and loaded.generation == "g1"
+    for q in QUESTIONS:
+        assert loaded.search(q, 5) == built.search(q, 5)
+        assert list(loaded.scores(q)) == list(built.scores(q))
+    assert loaded.idf("deadlin") == built.idf("deadlin") and loaded.document_frequency("iran") > 0
+    assert write_lexical(tmp_path, chunks) == key  # stored already: nothing rebuilt
+
+
+def test_key_follows_the_chunks_and_damaged_or_foreign_copies_are_not_loaded(tmp_path, seeds_dir):
+    chunks = _chunks(seeds_dir)
+    key = write_lexical(tmp_path, chunks)
+    edited = [dataclasses.replace(chunks[0], text=chunks[0].text + " Zanzibar."), *chunks[1:]]
+    assert corpus_key(edited) != key
+    assert LexicalIndex.load(lexical_folder(tmp_path, key), chunks[:-1]) is None  # other chunk count
+    for f in lexical_folder(tmp_path, key).glob("*.npy"):
+        f.write_bytes(b"garbage")
+    assert LexicalIndex.load(lexical_folder(tmp_path, key), chunks) is None
+    assert write_lexical(tmp_path, chunks) == key  # the damaged copy is replaced
+    assert LexicalIndex.load(lexical_folder(tmp_path, key), chunks) is not None
+    other = write_lexical(tmp_path, edited)
+    remove_other_lexical(tmp_path, keep=other)
+    assert [p.name for p in (tmp_path / "bm25").iterdir()] == [other]
+
+
+def test_indexer_stores_it_and_the_read_side_only_loads_it(tmp_path, seeds_copy, make_hash_settings, embedder_cls):
+    settings = make_hash_settings(tmp_path / "data")
+    embedder = embedder_cls()
+    Indexer(settings, embedder).index([seeds_copy])
+    assert check_invariants(settings) == []
+    reader = open_reader(settings, embedder)
+    try:
+        first = reader.stored_lexical()
+        retriever = HybridRetriever(reader, embedder)
+        assert retriever.retrieve("September 19 deadline", mode="bm25").passages
+        assert retriever.lexical.builds == 0 and retriever.lexical_index().loaded
+        # A change re-stores it under the new corpus's key; the read side follows the generation.
+        (seeds_copy / "zz_new.txt").write_text("Zanzibar ferry\n\nThe Zanzibar ferry timetable changed on Monday.\n")
+        Indexer(settings, embedder).index([seeds_copy])
+        second = reader.stored_lexical()
+        assert second is not None and second != first and not first.exists()
+        hits = retriever.retrieve("Zanzibar ferry timetable", mode="bm25").passages
+        assert hits and "Zanzibar" in hits[0].chunk.text
+        assert retriever.lexical.builds == 0
+    finally:
+        reader.manifest.close()
+    assert check_invariants(settings) == []
+
+
+def test_invariants_name_a_missing_or_stale_keyword_index(tmp_path, seeds_copy, make_hash_settings, embedder_cls):
+    import shutil
+
+    settings = make_hash_settings(tmp_path / "data")
+    Indexer(settings, embedder_cls()).index([seeds_copy])
+    shutil.rmtree(settings.data_dir / "bm25")
+    assert any("keyword index" in p for p in check_invariants(settings))
+    Indexer(settings, embedder_cls()).index([seeds_copy])  # an unchanged run stores it again
+    assert check_invariants(settings) == []
