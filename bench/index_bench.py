@@ -2,15 +2,18 @@
 
 Run: `python -m bench.index_bench [--articles 1000] [--seed 0] [--json out.json]`.
 Builds a reproducible corpus (`bench/corpus.py`), then, with the packaged MiniLM on CPU:
-1. indexes it with `Indexer` into a temp dir (articles/s, chunks/s, peak RSS),
+1. indexes it with `Indexer` into a temp dir (articles/s, chunks/s, peak RSS) and shows
+   where the time went (`IndexReport.stages`: load, plan, chunk, embed, Chroma write,
+   manifest, BM25; reading the bytes and tokenizing measured alone beside them),
 2. re-indexes the unchanged corpus (time as a fraction of the first run; target <= 2%),
 3. encodes the very same chunk texts with one batched `SentenceTransformer.encode`
-   call (the ceiling; target: our chunks/s >= 0.8x of it),
+   call (the ceiling; target: our chunks/s >= 0.95x of it, sentence vectors included),
 4. runs llama-index's `VectorStoreIndex.from_documents` on the same articles into
    Chroma, our embedder wrapped in a `BaseEmbedding`, library defaults otherwise:
    once with SentenceSplitter at our chunk size (same model work) and once with its
    default 1024-token chunks (less model work, but MiniLM truncates them at 256 word
-   pieces, so most of each article is never embedded). Target: ours >= 1.5x faster.
+   pieces, so most of each article is never embedded). Expected at the same chunk size:
+   >= 1.0x (both are bound by the model).
 
 Deliberately left out: assertions. This is a measurement, not a test; numbers depend on
 the machine and on whatever else shares its CPU.
@@ -101,7 +104,17 @@ def run(n_articles: int, seed: int, baseline: bool = True) -> dict[str, float | 
         results.update(sentence_mode=settings.sentence_vectors, separate_run_s=other.seconds,
                        separate_over_default=other.seconds / first.seconds)
 
+        results.update({f"stage_{st.stage}_s": st.seconds for st in first.stages})
+        files = sorted(p for p in corpus.rglob("*") if p.is_file())
+        t = time.perf_counter()
+        for path in files:
+            path.read_bytes()
+        results["read_bytes_s"] = time.perf_counter() - t  # the "read" part of the load stage
         texts = [c.embedding_text for c in open_reader(settings).all_chunks()]
+        t = time.perf_counter()
+        embedder.model.tokenizer([t.strip() for t in texts], truncation="longest_first",
+                                 max_length=embedder.model.max_seq_length)
+        results["tokenize_s"] = time.perf_counter() - t
         t = time.perf_counter()
         embedder.model.encode(texts, batch_size=settings.embed_batch_size, normalize_embeddings=True,
                               convert_to_numpy=True, show_progress_bar=False)
@@ -123,17 +136,45 @@ def run(n_articles: int, seed: int, baseline: bool = True) -> dict[str, float | 
     return results
 
 
+STAGE_NAMES = {
+    "load": "read + decode + clean files",
+    "plan": "reconcile, plan, removals",
+    "chunk": "chunk (token counts)",
+    "embed": "tokenize + model + sentence pooling",
+    "chroma": "Chroma write",
+    "manifest": "manifest commits",
+    "bm25": "BM25 build + store",
+}
+
+
+def _print_breakdown(r: dict[str, float | str]) -> None:
+    total = float(r["first_run_s"])
+    print("where the first run's time went:")
+    for stage, label in STAGE_NAMES.items():
+        seconds = float(r.get(f"stage_{stage}_s", 0.0))
+        print(f"  {label:<38} {seconds:7.2f}s {100 * seconds / total:5.1f}%")
+        if stage == "load":
+            print(f"    of which reading the bytes          {float(r['read_bytes_s']):7.2f}s")
+        if stage == "embed":
+            tok = float(r["tokenize_s"])
+            print(f"    of which tokenizing (measured alone) {tok:6.2f}s; the model and pooling the rest")
+    known = sum(float(r.get(f"stage_{s}_s", 0.0)) for s in STAGE_NAMES)
+    print(f"  {'other (locks, meta, progress)':<38} {total - known:7.2f}s {100 * (total - known) / total:5.1f}%")
+
+
 def _print(results: dict[str, float | str]) -> None:
     r = results
+    _print_breakdown(r)
     print(f"corpus: {int(r['articles'])} articles, {int(r['chunks'])} chunks (model load {r['model_load_s']:.1f}s)")
     print(f"index (first run):   {r['first_run_s']:.1f}s  {r['articles_per_s']:.1f} articles/s  "
           f"{r['chunks_per_s']:.1f} chunks/s")
     print(f"raw encode:          {r['raw_encode_s']:.1f}s  {r['raw_chunks_per_s']:.1f} chunks/s  "
-          f"-> pipeline/raw = {r['ratio_to_raw_encode']:.2f} (target >= 0.8)")
+          f"-> pipeline/raw = {r['ratio_to_raw_encode']:.2f} (target >= 0.95)")
     if "llama_index_s" in r:
         print(f"llama-index plain:   {r['llama_index_s']:.1f}s  {int(r['llama_index_chunks'])} chunks  "
               f"{r['llama_index_chunks_per_s']:.1f} chunks/s -> ours is {r['speedup_vs_llama_index']:.2f}x faster "
-              f"(wall), {r['throughput_ratio_vs_llama_index']:.2f}x chunks/s (target >= 1.5)")
+              f"(wall), {r['throughput_ratio_vs_llama_index']:.2f}x chunks/s "
+              "(expected >= 1.0: both bound by the model)")
     if "llama_default_s" in r:
         print(f"llama-index defaults: {r['llama_default_s']:.1f}s  {int(r['llama_default_chunks'])} chunks of up to "
               f"1024 tokens, truncated by MiniLM at 256 -> ours is {r['speedup_vs_llama_default']:.2f}x faster (wall)")

@@ -7,11 +7,12 @@ the synthetic corpus of `bench/corpus.py` with the real packaged MiniLM model, t
   embedding the query versus everything else (retrieval, answer, check); the warm loop
   repeats 14 questions, so it also reports 20 other questions asked once each (their
   answer-side sentence vectors not yet cached by the Assistant);
-- measures cold start to the first answer in a fresh subprocess (imports, model load,
-  opening the index, the BM25 build and the first question), twice: the first start
-  after indexing (BM25 built from the chunks and saved) and a later one (saved BM25 loaded).
+- measures one query's embedding with 1 BLAS thread and with all cores, idle and beside
+  a CPU-bound process (why `NEWSRAG_QUERY_THREADS` defaults to 1);
+- times whole `newsrag ask` processes to the printed answer, on the seeds and on the big
+  index (median of 3, warm disk), and `newsrag serve` to a usable page in Chromium.
 
-Targets: warm p50 <= 40 ms, p95 <= 120 ms; cold start <= 5 s.
+Targets: warm p50 <= 25 ms, p95 <= 50 ms; `ask` cold <= 3 s; `serve` to a usable page <= 6 s.
 Run: `python -m bench.query_bench [--chunks 10000] [--queries 200] [--fresh]`.
 
 Deliberately left out: LLM answer latency (dominated by the model, not by this code).
@@ -91,10 +92,15 @@ def ensure_index(n_chunks: int, seed: int, fresh: bool) -> Settings:
     settings = Settings(data_dir=root / "data")
     if fresh and root.exists():
         shutil.rmtree(root)
-    if done.is_file():
-        return settings
     from index.embedder import load_index_embedder
     from index.pipeline import Indexer
+
+    if done.is_file():
+        corpus = root / "corpus"
+        # An index from an older version is brought up to date (stored BM25, recorded backend);
+        # on a current one this embeds nothing.
+        Indexer.from_settings(settings).index([corpus])
+        return settings
 
     if root.exists():
         shutil.rmtree(root)
@@ -152,36 +158,118 @@ def warm_latency(settings: Settings, n_queries: int) -> dict[str, float]:
     }
 
 
-_COLD = """
-import time, sys
-t0 = time.perf_counter()
-from newsrag.offline import configure_offline
-configure_offline()
-from newsrag.settings import Settings
-from rag.assistant import Assistant
-a = Assistant.from_settings(Settings(data_dir=sys.argv[1]))
-ans = a.ask("What was the September 19 deadline?")
-print(time.perf_counter() - t0, ans.refused)
-"""
+def _hog() -> subprocess.Popen:
+    """A CPU-bound process beside the measurement (one core's worth), as a busy machine has."""
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
 
 
-def _cold_once(settings: Settings) -> tuple[float, float]:
-    t = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", _COLD, str(settings.data_dir)], cwd=PROJECT_ROOT,
-                         env=dict(os.environ), capture_output=True, text=True, check=True)
-    wall = time.perf_counter() - t
-    inside, _refused = out.stdout.split()[-2:]
-    return wall, float(inside)
+def thread_latency(settings: Settings, n: int = 150) -> dict[str, float]:
+    """Query-embedding p50/p95 with 1 BLAS thread and with all cores, idle and beside a CPU hog."""
+    from index.embedder import load_query_embedder
+
+    out: dict[str, float] = {}
+    for threads in (1, os.cpu_count() or 2):
+        embedder = load_query_embedder(settings.model_copy(update={"query_threads": threads}))
+        for load in ("idle", "loaded"):
+            hog = _hog() if load == "loaded" else None
+            try:
+                for q in QUESTIONS[:5]:
+                    embedder.embed_query(q)
+                times = []
+                for i in range(n):
+                    t = time.perf_counter()
+                    embedder.embed_query(QUESTIONS[i % len(QUESTIONS)])
+                    times.append((time.perf_counter() - t) * 1000)
+            finally:
+                if hog is not None:
+                    hog.kill()
+                    hog.wait()
+            key = "1thread" if threads == 1 else "allcores"
+            out[f"embed_{key}_{load}_p50_ms"] = percentile(times, 50)
+            out[f"embed_{key}_{load}_p95_ms"] = percentile(times, 95)
+    out["embed_backend"] = embedder.backend  # type: ignore[assignment]
+    return out
 
 
-def cold_start(settings: Settings) -> dict[str, float]:
-    """Twice: the first start after indexing (BM25 built from the chunks, then saved) and a
-    later start (the saved BM25 loaded; rag/bm25.py)."""
-    shutil.rmtree(settings.data_dir / "bm25", ignore_errors=True)
-    first, first_inside = _cold_once(settings)
-    later, later_inside = _cold_once(settings)
-    return {"cold_start_s": later, "cold_start_in_process_s": later_inside,
-            "cold_start_first_s": first, "cold_start_first_in_process_s": first_inside}
+def newsrag_command() -> list[str]:
+    """The installed console script: what a user runs."""
+    script = Path(sys.executable).parent / "newsrag"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "cli.main"]
+
+
+def cold_ask(data_dir: Path, runs: int = 3) -> float:
+    """Median wall time of a whole `newsrag ask` process, start to printed answer (warm disk)."""
+    cmd = [*newsrag_command(), "ask", "--data-dir", str(data_dir), "What was the September 19 deadline?"]
+    subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, check=True)  # warms the disk cache
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+        times.append(time.perf_counter() - t)
+        if "[1]" not in out.stdout:
+            raise RuntimeError(f"expected a cited answer, got: {out.stdout[-500:]}")
+    return statistics.median(times)
+
+
+def seeds_index(root: Path) -> Path:
+    """The seeds indexed under `root` (once)."""
+    from index.pipeline import Indexer, needs_indexing
+
+    settings = Settings(data_dir=root / "data")
+    if needs_indexing(settings, [PROJECT_ROOT / "seeds"]):
+        Indexer.from_settings(settings).index([PROJECT_ROOT / "seeds"])
+    return settings.data_dir
+
+
+def serve_to_usable_page(data_dir: Path) -> dict[str, float]:
+    """`newsrag serve` with its index present, to a page whose question box is live and whose index
+    status is shown, in a real headless Chromium (launched beforehand, so the browser's own start
+    is not counted). Also the times to the first HTTP 200 and to the example questions."""
+    import socket
+    import urllib.request
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {}
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        return {}
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+        page = browser.new_page()
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([*newsrag_command(), "serve", "--data-dir", str(data_dir), "--port", str(port)],
+                                cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            while True:  # the server's own answer is the state waited on
+                if proc.poll() is not None:
+                    raise RuntimeError(f"newsrag serve exited with {proc.returncode}")
+                try:
+                    with urllib.request.urlopen(url, timeout=2) as resp:
+                        if resp.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.05)
+            http_s = time.perf_counter() - t0
+            page.goto(url)
+            page.wait_for_selector("#nr-question textarea:not([disabled])", timeout=60_000)
+            page.wait_for_function("(document.querySelector('#nr-index-line')?.innerText || '').includes('indexed')",
+                                   timeout=60_000)
+            usable_s = time.perf_counter() - t0
+            page.wait_for_function("(document.querySelector('#nr-chat')?.innerText || '').includes('?')",
+                                   timeout=60_000)
+            examples_s = time.perf_counter() - t0
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            browser.close()
+    return {"serve_http_s": http_s, "serve_usable_s": usable_s, "serve_examples_s": examples_s}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -193,26 +281,44 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     settings = ensure_index(args.chunks, args.seed, args.fresh)
-    results = warm_latency(settings, args.queries)
-    results.update(cold_start(settings))
+    seeds_dir = seeds_index(bench_dir(0, 0).parent / "seeds")
+    results: dict[str, float] = {}
+    results.update(warm_latency(settings, args.queries))
+    results.update(thread_latency(settings))
+    results["cold_ask_seeds_s"] = cold_ask(seeds_dir)
+    results["cold_ask_big_s"] = cold_ask(settings.data_dir)
+    results.update(serve_to_usable_page(seeds_dir))
     if args.json:
         print(json.dumps(results, indent=2))
         return
     r = results
     ok = lambda good: "OK " if good else "MISS"  # noqa: E731
     print(f"index: {r['chunks']:.0f} chunks; {r['queries']:.0f} warm offline questions "
-          f"({r['refused_share']:.0%} refused)")
-    print(f"[{ok(r['p50_ms'] <= 40)}] warm end-to-end p50 {r['p50_ms']:.1f} ms (target <= 40)")
-    print(f"[{ok(r['p95_ms'] <= 120)}] warm end-to-end p95 {r['p95_ms']:.1f} ms (target <= 120)")
+          f"({r['refused_share']:.0%} refused); query embedder: {r['embed_backend']}")
+    print(f"[{ok(r['p50_ms'] <= 25)}] warm end-to-end p50 {r['p50_ms']:.1f} ms (target <= 25)")
+    print(f"[{ok(r['p95_ms'] <= 50)}] warm end-to-end p95 {r['p95_ms']:.1f} ms (target <= 50)")
     print(f"       query embedding {r['embed_share']:.0%} of the time, the rest {1 - r['embed_share']:.0%}")
     print(f"       {len(UNSEEN_QUESTIONS)} questions asked once (answer-side sentence vectors not cached yet): "
           f"p50 {r['unseen_p50_ms']:.1f} ms, p95 {r['unseen_p95_ms']:.1f} ms")
     print("       stage p50 (ms): " + ", ".join(
         f"{s} {r[f'{s}_p50_ms']:.1f}" for s in ("condense", "embed", "retrieve", "answer", "check")))
-    print(f"[{ok(r['cold_start_s'] <= 5)}] cold start to first answer {r['cold_start_s']:.2f} s "
-          f"(in-process {r['cold_start_in_process_s']:.2f} s; target <= 5)")
-    print(f"[{ok(r['cold_start_first_s'] <= 5)}] first start after indexing (BM25 built, not loaded) "
-          f"{r['cold_start_first_s']:.2f} s (in-process {r['cold_start_first_in_process_s']:.2f} s)")
+    one, every = r["embed_1thread_loaded_p95_ms"], r["embed_allcores_loaded_p95_ms"]
+    print(f"       one query's embedding, p50/p95 ms: 1 thread idle {r['embed_1thread_idle_p50_ms']:.1f}/"
+          f"{r['embed_1thread_idle_p95_ms']:.1f}, beside a CPU hog {r['embed_1thread_loaded_p50_ms']:.1f}/{one:.1f}; "
+          f"all cores idle {r['embed_allcores_idle_p50_ms']:.1f}/{r['embed_allcores_idle_p95_ms']:.1f}, "
+          f"beside a CPU hog {r['embed_allcores_loaded_p50_ms']:.1f}/{every:.1f} "
+          f"(loaded p95, all cores / 1 thread: {every / one:.2f})")
+    print(f"[{ok(r['cold_ask_seeds_s'] <= 3)}] `newsrag ask`, whole process, seeds index: "
+          f"{r['cold_ask_seeds_s']:.2f} s (target <= 3)")
+    print(f"[{ok(r['cold_ask_big_s'] <= 3)}] `newsrag ask`, whole process, {r['chunks']:.0f}-chunk index: "
+          f"{r['cold_ask_big_s']:.2f} s (target <= 3)")
+    if "serve_usable_s" in r:
+        print(f"[{ok(r['serve_usable_s'] <= 6)}] `newsrag serve` with its index present to a usable page "
+              f"(question box live, index status shown, real Chromium): {r['serve_usable_s']:.2f} s "
+              f"(first HTTP 200 at {r['serve_http_s']:.2f} s, example questions from the index at "
+              f"{r['serve_examples_s']:.2f} s; target <= 6)")
+    else:
+        print("[SKIP] serve to usable page: needs playwright and Debian's chromium (`make setup-test`)")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import tiktoken
 
 from newsrag.settings import Settings
 from newsrag.text import sentence_spans
+from newsrag.tuning import ChunkingTuning
 from newsrag.types import Article, Chunk
 
 ENCODING_NAME = "cl100k_base"
@@ -144,7 +145,7 @@ def pack(units: list[_Unit], budget: int, overlap: int,
 class Chunker:
     """Splits an Article into Chunks; one instance per (chunk_tokens, overlap) setting."""
 
-    def __init__(self, chunk_tokens: int = 192, overlap_tokens: int = 32) -> None:
+    def __init__(self, chunk_tokens: int, overlap_tokens: int) -> None:
         if chunk_tokens < 1 or not 0 <= overlap_tokens < chunk_tokens:
             raise ValueError(
                 f"expected 0 <= overlap_tokens < chunk_tokens, got {overlap_tokens} and {chunk_tokens}"
@@ -154,7 +155,8 @@ class Chunker:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Chunker:
-        return cls(settings.chunk_tokens, settings.chunk_overlap_tokens)
+        tuning = ChunkingTuning.from_settings(settings)
+        return cls(tuning.chunk_tokens, tuning.overlap_tokens)
 
     @property
     def signature(self) -> str:
@@ -165,7 +167,7 @@ class Chunker:
         text = article.text
         units = _units(text, self.chunk_tokens)
 
-        @functools.lru_cache(maxsize=None)
+        @functools.cache
         def measure(i: int, j: int) -> int:
             return count_tokens(text[units[i].start : units[j - 1].end])
 
@@ -192,5 +194,5 @@ class Chunker:
         return tuple(chunks)
 
 
-def chunk_article(article: Article, chunk_tokens: int = 192, overlap_tokens: int = 32) -> tuple[Chunk, ...]:
+def chunk_article(article: Article, chunk_tokens: int, overlap_tokens: int) -> tuple[Chunk, ...]:
     return Chunker(chunk_tokens, overlap_tokens).chunk(article)

@@ -9,7 +9,8 @@ per story found. Everything it keeps is kept verbatim (quotes, apostrophes, dash
 citations quote `Article.text`, so the text must read exactly like the source.
 
 Rules are about the *shape* of lines (length, terminal punctuation, position,
-well-known widget phrases), never about particular outlets or articles.
+well-known widget phrases), never about particular outlets or articles; their numbers
+are in `newsrag.tuning.CleaningTuning`.
 
 Deliberately left out: language models, boilerplate classifiers and HTML (see
 `index/html_extract.py`; its output comes through here too), and any rewriting of
@@ -22,8 +23,8 @@ import re
 from dataclasses import dataclass
 
 from newsrag.text import normalize, sentence_spans
+from newsrag.tuning import CleaningTuning
 
-MAX_TITLE_CHARS = 90  # a derived title is cut at a word boundary below this
 _SPACE_RUN = re.compile(r"[ \t\f\v]+")
 # C0/C1 control characters (not tab/newlines): invisible, and NUL breaks tools downstream.
 # They reach here escaped inside JSON ("\u0000") or HTML ("&#1;"); they become spaces.
@@ -86,40 +87,43 @@ def _ends_sentence(line: str) -> bool:
     return bool(re.search(r"""[.!?…]["'”’)\]]*$""", line))
 
 
-def _is_menu(line: str) -> bool:
+def _is_menu(line: str, rules: CleaningTuning) -> bool:
     """`| About Us | Privacy Policy | Contact |`: three or more short `|`-separated cells."""
     if line.count("|") < 2:
         return False
     cells = [c.strip() for c in line.split("|") if c.strip()]
-    return len(cells) >= 3 and all(_word_count(c) <= 4 for c in cells)
+    return len(cells) >= rules.menu_min_cells and all(_word_count(c) <= rules.menu_cell_max_words for c in cells)
 
 
-def is_junk_line(line: str) -> bool:
+def is_junk_line(line: str, rules: CleaningTuning = CleaningTuning()) -> bool:
     """A teaser, widget, footer, menu, copyright or shortcode line (never story text)."""
-    if _is_menu(line):
+    if _is_menu(line, rules):
         return True
     # Long lines are prose even when they contain a phrase like "all rights reserved".
-    if _word_count(line) > 30:
+    if _word_count(line) > rules.junk_max_words:
         return False
     return any(p.search(line) for p in _JUNK_PATTERNS)
 
 
-def looks_like_headline(line: str, *, max_words: int = 25) -> bool:
+def looks_like_headline(line: str, rules: CleaningTuning = CleaningTuning(), *, max_words: int | None = None) -> bool:
     """A line that can stand as a title: short, no dateline, not ending like a sentence.
 
     "?" and "!" are allowed (question headlines); a final "." is not, except after a
-    one-word abbreviation such as "Amb." inside a short line.
+    one-word abbreviation such as "Amb." inside a short line. `max_words` defaults to
+    `rules.headline_max_words`.
     """
-    if not line or _DATELINE.match(line) or is_junk_line(line):
+    if not line or _DATELINE.match(line) or is_junk_line(line, rules):
         return False
-    if _word_count(line) > max_words or len(line) > 200:
+    if max_words is None:
+        max_words = rules.headline_max_words
+    if _word_count(line) > max_words or len(line) > rules.headline_max_chars:
         return False
     if line.endswith(".") and not re.search(r"\b[A-Z][a-z]{1,3}\.$", line):
         return False
     return line[0].isupper() or line[0].isdigit() or line[0] in "\"'“‘"
 
 
-def _is_story_break(lines: list[str], i: int, story_start: int) -> bool:
+def _is_story_break(lines: list[str], i: int, story_start: int, rules: CleaningTuning) -> bool:
     """Does lines[i] start a second story pasted under the first?
 
     A headline-like line (5-16 words, no end punctuation, starting with a capital,
@@ -132,17 +136,19 @@ def _is_story_break(lines: list[str], i: int, story_start: int) -> bool:
         return False
     line = lines[i]
     words = line.split()
-    if not 5 <= len(words) <= 16 or len(line) > 150:
+    if not rules.story_break_min_words <= len(words) <= rules.story_break_max_words:
+        return False
+    if len(line) > rules.story_break_max_chars:
         return False
     if not (line[0].isupper() or line[0].isdigit()) or not line[-1].isalnum():
         return False
     capitalised = sum(1 for w in words if w[0].isupper() or w[0].isdigit())
-    if capitalised / len(words) < 0.25:
+    if capitalised / len(words) < rules.story_break_min_capitalised:
         return False
     if not _ends_sentence(lines[i - 1]):
         return False
     following = lines[i + 1]
-    return _word_count(following) >= 20 and _ends_sentence(following)
+    return _word_count(following) >= rules.story_break_min_following_words and _ends_sentence(following)
 
 
 def split_dateline(paragraph: str) -> tuple[str | None, str]:
@@ -160,7 +166,7 @@ def split_dateline(paragraph: str) -> tuple[str | None, str]:
     return m.group("dateline").strip(), paragraph[m.end() :]
 
 
-def derive_title(paragraph: str, max_chars: int = MAX_TITLE_CHARS) -> str:
+def derive_title(paragraph: str, max_chars: int = CleaningTuning.max_title_chars) -> str:
     """A title from the first sentence, shortened at a word boundary with "…"."""
     spans = sentence_spans(paragraph)
     sentence = spans[0].of(paragraph) if spans else paragraph.strip()
@@ -182,16 +188,16 @@ def _normalise_lines(raw: str) -> list[str]:
     return [ln for ln in lines if ln]
 
 
-def _take_source(body: list[str], window: int = 6) -> tuple[str | None, list[str]]:
+def _take_source(body: list[str], rules: CleaningTuning) -> tuple[str | None, list[str]]:
     """Lift a "Source: X" line out of the last few lines of the file."""
-    for i in range(len(body) - 1, max(len(body) - 1 - window, -1), -1):
+    for i in range(len(body) - 1, max(len(body) - 1 - rules.source_window_lines, -1), -1):
         m = _SOURCE_LINE.match(body[i])
-        if m and _word_count(m.group("source")) <= 6:
+        if m and _word_count(m.group("source")) <= rules.source_max_words:
             return m.group("source").strip(), body[:i] + body[i + 1 :]
     return None, body
 
 
-def _drop_trailing_clutter(body: list[str]) -> list[str]:
+def _drop_trailing_clutter(body: list[str], rules: CleaningTuning) -> list[str]:
     """Cut the tail of junk lines and related-story headlines after the story ends.
 
     The tail is the run of lines at the end that are junk or headline-like. It is cut
@@ -203,9 +209,9 @@ def _drop_trailing_clutter(body: list[str]) -> list[str]:
     headlines = 0
     while start > 1:
         line = body[start - 1]
-        if is_junk_line(line):
+        if is_junk_line(line, rules):
             junk_seen = True
-        elif looks_like_headline(line, max_words=16) and not _ends_sentence(line):
+        elif looks_like_headline(line, rules, max_words=rules.tail_headline_max_words) and not _ends_sentence(line):
             headlines += 1
         else:
             break
@@ -215,7 +221,8 @@ def _drop_trailing_clutter(body: list[str]) -> list[str]:
     return body
 
 
-def clean_story_text(raw: str, *, title: str | None = None, split_stories: bool = True) -> tuple[CleanStory, ...]:
+def clean_story_text(raw: str, *, title: str | None = None, split_stories: bool = True,
+                     rules: CleaningTuning = CleaningTuning()) -> tuple[CleanStory, ...]:
     """Clean one file's (or record's) text into its stories; () when no body text is left.
 
     `title` is a title known from metadata (HTML, JSON, markdown heading); without it the
@@ -223,19 +230,19 @@ def clean_story_text(raw: str, *, title: str | None = None, split_stories: bool 
     first sentence. `split_stories` allows cutting a file that holds several stories.
     """
     lines = _normalise_lines(raw)
-    while lines and is_junk_line(lines[0]):  # a menu or widget line above the headline
+    while lines and is_junk_line(lines[0], rules):  # a menu or widget line above the headline
         lines.pop(0)
-    if title is None and len(lines) > 1 and looks_like_headline(lines[0]):
+    if title is None and len(lines) > 1 and looks_like_headline(lines[0], rules):
         title, lines = lines[0], lines[1:]
     title = _SPACE_RUN.sub(" ", _CONTROL.sub(" ", title)).strip() if title else None
 
-    source, lines = _take_source(lines)
-    lines = _drop_trailing_clutter(lines)
+    source, lines = _take_source(lines, rules)
+    lines = _drop_trailing_clutter(lines, rules)
     seen = {_dedupe_key(title)} if title else set()
     body: list[str] = []
     for line in lines:
         key = _dedupe_key(line)
-        if is_junk_line(line) or key in seen:
+        if is_junk_line(line, rules) or key in seen:
             continue
         seen.add(key)
         body.append(line)
@@ -243,7 +250,7 @@ def clean_story_text(raw: str, *, title: str | None = None, split_stories: bool 
     starts = [0]
     if split_stories:
         for i in range(1, len(body)):
-            if _is_story_break(body, i, starts[-1] + (0 if starts[-1] == 0 else 1)):
+            if _is_story_break(body, i, starts[-1] + (0 if starts[-1] == 0 else 1), rules):
                 starts.append(i)
     stories: list[CleanStory] = []
     for n, start in enumerate(starts):
@@ -260,6 +267,7 @@ def clean_story_text(raw: str, *, title: str | None = None, split_stories: bool 
             continue
         text = "\n".join(part).strip()
         stories.append(
-            CleanStory(title=story_title or derive_title(part[0]), text=text, dateline=dateline, source=source)
+            CleanStory(title=story_title or derive_title(part[0], rules.max_title_chars), text=text,
+                       dateline=dateline, source=source)
         )
     return tuple(stories)

@@ -84,7 +84,11 @@ class SentenceTransformerEmbedder:
                 fix="set NEWSRAG_EMBEDDING_MODEL / --embedding-model to 'all-MiniLM-L6-v2' (packaged) "
                 "or to a local model folder; nothing is downloaded at run time",
             ) from exc
-        self.dimension = int(self.model.get_embedding_dimension())
+        dimension = self.model.get_embedding_dimension()
+        if dimension is None:
+            raise ConfigError(f"expected a model with a fixed embedding size for {name!r}, got none",
+                              fix="use a sentence-transformers model with a pooling layer, e.g. all-MiniLM-L6-v2")
+        self.dimension = int(dimension)
         self._lock = threading.Lock()  # torch modules are not safe to call from several threads
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:

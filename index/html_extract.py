@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import trafilatura
+from trafilatura.settings import Document
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,8 @@ def extract_html(markup: str) -> HtmlArticle | None:
         include_links=False,
         include_formatting=False,
     )
-    if doc is None or not (doc.text or "").strip():
+    # Without as_dict=True trafilatura returns a Document (its signature also allows a dict).
+    if not isinstance(doc, Document) or doc.text is None or not doc.text.strip():
         return None
     return HtmlArticle(
         text=doc.text,

@@ -24,7 +24,6 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from index.cleaning import CleanStory, clean_story_text
 from index.html_extract import extract_html
@@ -127,7 +126,7 @@ def format_sizes(limit: int, size: int) -> tuple[str, str]:
     """
     for digits in (1, 2, 3, 4):
         shown = [f"{n / _MB:.{digits}f}" for n in (limit, size)]
-        close = all(abs(float(t) - n / _MB) <= 0.01 * n / _MB for t, n in zip(shown, (limit, size)))
+        close = all(abs(float(t) - n / _MB) <= 0.01 * n / _MB for t, n in zip(shown, (limit, size), strict=True))
         if shown[0] != shown[1] and close:
             return f"{shown[0]} MB", f"{shown[1]} MB"
     return f"{limit:,} bytes", f"{size:,} bytes"
@@ -178,7 +177,7 @@ _DATE_FORMATS = (
 )  # fmt: skip
 
 
-def parse_published(value: Any) -> dt.date:
+def parse_published(value: object) -> dt.date:
     """ISO dates/datetimes and common news date strings -> date; ValueError otherwise."""
     if isinstance(value, dt.datetime):
         return value.date()
@@ -300,13 +299,14 @@ def _markdown(path: Path, raw: str) -> tuple[list[Article], list[FileProblem]]:
 def _html(path: Path, raw: str) -> tuple[list[Article], list[FileProblem]]:
     page = extract_html(raw)
     if page is None:
-        raise _reject("an HTML page with article text", "no main text", "save the article page itself, not an index page")
+        raise _reject("an HTML page with article text", "no main text",
+                      "save the article page itself, not an index page")
     stories = _require_stories(clean_story_text(page.text, title=page.title, split_stories=False))
     meta = _Meta(url=page.url, source=page.site_name, published=page.published)
     return _articles(path, stories, meta, None), []
 
 
-def _date_problem(path: Path, where: str | Path, value: Any) -> FileProblem:
+def _date_problem(path: Path, where: str | Path, value: object) -> FileProblem:
     return FileProblem(
         path=str(path),
         message=_problem(
@@ -318,9 +318,10 @@ def _date_problem(path: Path, where: str | Path, value: Any) -> FileProblem:
     )
 
 
-def _record(where: str, record: Any, path: Path, part: int) -> tuple[list[Article], list[FileProblem]]:
+def _record(where: str, record: object, path: Path, part: int) -> tuple[list[Article], list[FileProblem]]:
     if not isinstance(record, dict):
-        raise _reject("a JSON object with 'title' and 'text'", f"a JSON {type(record).__name__}", "wrap it in an object")
+        raise _reject("a JSON object with 'title' and 'text'", f"a JSON {type(record).__name__}",
+                      "wrap it in an object")
     missing = [k for k in ("title", "text") if not isinstance(record.get(k), str) or not record[k].strip()]
     if missing:
         raise _reject(
@@ -342,11 +343,8 @@ def _record(where: str, record: Any, path: Path, part: int) -> tuple[list[Articl
 
 
 def _json_records(path: Path, raw: str, lines: bool) -> tuple[list[Article], list[FileProblem]]:
-    if lines:
-        entries = [(n, line) for n, line in enumerate(raw.splitlines(), 1) if line.strip()]
-    else:
-        entries = [(1, raw)]
-    records: list[tuple[str, Any]] = []
+    entries = [(n, line) for n, line in enumerate(raw.splitlines(), 1) if line.strip()] if lines else [(1, raw)]
+    records: list[tuple[str, object]] = []
     numbered = lines  # a .json list numbers its records; a single object is part 0
     problems: list[FileProblem] = []
     for line_no, text in entries:

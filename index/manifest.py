@@ -26,14 +26,15 @@ import datetime as dt
 import hashlib
 import os
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from newsrag.errors import IndexStateError
 import numpy as np
 
+from newsrag.errors import IndexStateError
 from newsrag.types import Article, Chunk, ChunkSentences
 
 SCHEMA_VERSION = "1"
@@ -129,7 +130,7 @@ class StoredArticle:
     sentences: tuple[ChunkSentences, ...] = ()  # one per chunk, written in the same transaction
 
 
-def _article_from_row(row: sqlite3.Row | tuple) -> Article:
+def _article_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Article:
     id_, title, text, source_path, url, source, dateline, published, part = row
     return Article(
         id=id_,
@@ -178,7 +179,7 @@ class Manifest:
 
     # ----------------------------------------------------------------- transactions
     @contextmanager
-    def transaction(self, *, content: bool = True):
+    def transaction(self, *, content: bool = True) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT; any error rolls back, so a batch is all or nothing.
 
         `content=True` bumps the generation: readers re-read what changed. Bookkeeping
@@ -230,7 +231,7 @@ class Manifest:
     # ----------------------------------------------------------------- articles
     def write_articles(self, items: Sequence[StoredArticle]) -> None:
         """Replace these articles, their sources and chunks in one transaction."""
-        now = dt.datetime.now(dt.timezone.utc).isoformat()
+        now = dt.datetime.now(dt.UTC).isoformat()
         with self.transaction() as conn:
             for item in items:
                 a = item.article
@@ -312,14 +313,14 @@ class Manifest:
         return [_article_from_row(r) for r in rows]
 
     def article_count(self) -> int:
-        return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        return int(self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
     def article_titles(self) -> tuple[tuple[str, str], ...]:
         return tuple(self.conn.execute("SELECT id, title FROM articles ORDER BY title, id").fetchall())
 
     # ----------------------------------------------------------------- chunks
     def chunk_count(self) -> int:
-        return self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return int(self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 
     def chunk_owners(self) -> dict[str, tuple[str, str]]:
         """chunk id -> (article id, article fingerprint): what Chroma's copy must carry."""

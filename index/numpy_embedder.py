@@ -41,14 +41,14 @@ def _erf(x: np.ndarray) -> np.ndarray:
     a = np.abs(x)
     t = 1.0 / (1.0 + 0.3275911 * a)
     poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return sign * (1.0 - poly * np.exp(-a * a))
+    return np.asarray(sign * (1.0 - poly * np.exp(-a * a)), dtype=np.float32)
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
     mean = x.mean(axis=-1, keepdims=True)
     centred = x - mean
     var = (centred * centred).mean(axis=-1, keepdims=True)
-    return centred / np.sqrt(var + eps) * weight + bias
+    return np.asarray(centred / np.sqrt(var + eps) * weight + bias, dtype=np.float32)
 
 
 def _read_json(path: Path) -> dict[str, object]:
@@ -78,7 +78,8 @@ def _check_layout(folder: Path) -> tuple[dict[str, object], int, bool]:
     if (config.get("model_type"), config.get("hidden_act"), config.get("position_embedding_type", "absolute")) != (
             "bert", "gelu", "absolute"):
         raise UnsupportedModel("expected a BERT model with GELU and absolute positions")
-    st_config = _read_json(folder / "sentence_bert_config.json") if (folder / "sentence_bert_config.json").is_file() else {}
+    st_path = folder / "sentence_bert_config.json"
+    st_config = _read_json(st_path) if st_path.is_file() else {}
     max_len = int(str(st_config.get("max_seq_length", config.get("max_position_embeddings", 512))))
     if not (folder / "model.safetensors").is_file() or not (folder / "tokenizer.json").is_file():
         raise UnsupportedModel("expected model.safetensors and tokenizer.json")
@@ -158,7 +159,7 @@ class NumpyBertEmbedder:
             x = _layer_norm(x + hidden.astype(np.float32) @ ff_w + ff_b, ln2_w, ln2_b, self.eps)
         weights = mask[:, :, None].astype(np.float32)
         pooled = (x * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        return pooled.astype(np.float32)
+        return np.asarray(pooled, dtype=np.float32)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -180,11 +181,11 @@ class NumpyBertEmbedder:
             out[rows] = self._forward(ids, mask)
         if self.normalize:
             norms = np.linalg.norm(out, axis=1, keepdims=True)
-            out = out / np.where(norms == 0, 1.0, norms)
+            out /= np.where(norms == 0, 1.0, norms)
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
         # One question is a dozen tokens: more BLAS threads than that buys little and, with
         # another process on the CPU, makes every product wait for a descheduled thread.
         with self._blas.limit(limits=self.query_threads, user_api="blas"):
-            return self.embed_documents([text])[0]
+            return np.asarray(self.embed_documents([text])[0], dtype=np.float32)

@@ -18,7 +18,7 @@ One run (`Indexer.index(paths)`), under a process lock (`index/lock.py`):
    manifest first, then Chroma. Either way a crash leaves only Chroma extras (deleted by
    the next reconcile) or manifest articles with missing chunks (re-embedded by it).
 
-`check_invariants(settings)` names every broken invariant; tests use it after crashes.
+`index.invariants.check_invariants(settings)` names every broken invariant; tests use it after crashes.
 
 Deliberately left out: parallel embedding processes and file watching. One writer at a
 time, started by the CLI or the UI; `needs_indexing` is the cheap "is there work" check.
@@ -35,18 +35,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.chunker import Chunker
-from index.sentences import embed_chunks
-from index.lexical import LexicalIndex, corpus_key, lexical_folder, remove_other_lexical, write_lexical
+from index.lexical import remove_other_lexical, write_lexical
 from index.lock import IndexLock
 from index.manifest import FileRecord, Manifest, StoredArticle, content_hash, file_sha256, is_under
-from index.progress import IndexProgress, ProgressCallback, emit
+from index.progress import IndexProgress, ProgressCallback, StageClock, emit
+from index.sentences import embed_chunks
 from index.store import ChromaIndex
 from newsrag.errors import IndexStateError, InputError, NewsragError
 from newsrag.protocols import Embedder, SpanEmbedder, same_vectors
 from newsrag.settings import Settings
-from newsrag.types import Article, IndexReport
+from newsrag.types import Article, FileProblem, IndexReport
 
-__all__ = ["Indexer", "IndexProgress", "needs_indexing", "check_invariants", "discover_files"]
+__all__ = ["Indexer", "IndexProgress", "needs_indexing", "discover_files"]
 
 REBUILD_FIX = "re-index everything with the new model: `newsrag index --rebuild <folder>`"
 
@@ -72,7 +72,7 @@ def discover_files(paths: Sequence[str | Path]) -> list[str]:
 @dataclass(frozen=True)
 class _Loaded:
     occurrences: tuple[tuple[Article, str], ...]  # (article, resolved file), duplicates kept
-    problems: tuple
+    problems: tuple[FileProblem, ...]
     files_seen: tuple[str, ...]
 
     @property
@@ -96,6 +96,7 @@ class Indexer:
         self.settings = settings
         self.embedder = embedder
         self.chunker = chunker or Chunker.from_settings(settings)
+        self.clock = StageClock()  # per run; see IndexReport.stages
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Indexer:
@@ -122,14 +123,13 @@ class Indexer:
         `load_articles` keeps one Article per id (the first path); the indexer also needs
         the other paths, for deletion scope and to report where a story came from.
         """
-        from index.loaders import discover_files as loader_discover
-        from index.loaders import load_articles
+        from index.loaders import discover_files as loader_discover, load_articles
 
         max_bytes = self.settings.max_file_bytes
         files = loader_discover(paths)
         found_in: list[Path] = [p for p in paths if not any(is_under(str(f), [_resolved(p)]) for f in files)]
         occurrences: list[tuple[Article, str]] = []
-        problems: list = []
+        problems: list[FileProblem] = []
         if found_in:  # missing paths, empty folders, unsupported single files: the loader's words
             problems.extend(load_articles(found_in, max_bytes).problems)
         every = max(1, len(files) // 20)  # about 20 load events, whatever the corpus size
@@ -147,16 +147,17 @@ class Indexer:
         if not paths:
             raise InputError("expected at least one file or folder to index, got none",
                              fix="name a folder, e.g. `newsrag index seeds/`")
-        paths = [Path(p) for p in paths]
-        roots = [_resolved(p) for p in paths]
+        folders = [Path(p) for p in paths]
+        roots = [_resolved(p) for p in folders]
         with IndexLock(self.settings.data_dir):
             manifest = Manifest(self.settings.manifest_path)
             try:
-                return self._run(manifest, paths, roots, progress, rebuild, started)
+                return self._run(manifest, folders, roots, progress, rebuild, started)
             finally:
                 manifest.close()
 
-    def _run(self, manifest: Manifest, paths, roots, progress, rebuild, started) -> IndexReport:
+    def _run(self, manifest: Manifest, paths: Sequence[Path], roots: list[str], progress: ProgressCallback | None,
+             rebuild: bool, started: float) -> IndexReport:
         settings = self.settings
         indexed_with = manifest.get_meta("embedding_model")
         if indexed_with and indexed_with != self.embedder.name and not rebuild:
@@ -185,18 +186,23 @@ class Indexer:
             "sentence_vectors": self.settings.sentence_vectors,
             "run_state": "running",
         })
+        self.clock = StageClock()
         emit(progress, "load", 0, 0, f"reading {', '.join(map(str, paths))}")
-        loaded = self._load(paths, progress)
+        with self.clock.stage("load"):  # read, decode, extract and clean every file
+            loaded = self._load(paths, progress)
         emit(progress, "load", len(loaded.files_seen), len(loaded.files_seen),
              f"{loaded.article_count} articles in {len(loaded.files_seen)} files")
         try:
-            damaged = self._reconcile(manifest, chroma, progress)
-            plan = self._plan(manifest, loaded.occurrences, roots, damaged)
-            self._remove(manifest, chroma, plan, progress)
-            manifest.set_sources(plan.sources)
+            with self.clock.stage("plan"):  # reconcile with Chroma, compare with the manifest, removals
+                damaged = self._reconcile(manifest, chroma, progress)
+                plan = self._plan(manifest, loaded.occurrences, roots, damaged)
+                self._remove(manifest, chroma, plan, progress)
+                manifest.set_sources(plan.sources)
             embedded = self._embed_and_write(manifest, chroma, plan, progress)
-            self._record_files(manifest, roots, loaded.files_seen)
-            self._store_lexical(manifest, progress)
+            with self.clock.stage("manifest"):
+                self._record_files(manifest, roots, loaded.files_seen)
+            with self.clock.stage("bm25"):
+                self._store_lexical(manifest, progress)
         except NewsragError:
             raise
         except Exception as exc:  # Chroma / disk errors: the committed state stays consistent
@@ -214,11 +220,12 @@ class Indexer:
             chunks_embedded=embedded,
             seconds=time.perf_counter() - started,
             problems=tuple(loaded.problems),
+            stages=self.clock.times(),
         )
         emit(progress, "done", 1, 1, f"{report.chunks_total} chunks, {embedded} embedded")
         return report
 
-    def _reconcile(self, manifest: Manifest, chroma: ChromaIndex, progress) -> set[str]:
+    def _reconcile(self, manifest: Manifest, chroma: ChromaIndex, progress: ProgressCallback | None) -> set[str]:
         """Delete Chroma chunks the manifest does not vouch for; return articles to re-embed."""
         owners = manifest.chunk_owners()
         in_chroma = chroma.fingerprints()
@@ -243,21 +250,22 @@ class Indexer:
         plan = _Plan()
         # Stored articles under this run's roots that were not seen lose those paths.
         replaced_paths: set[str] = set()
-        for aid, paths in stored_sources.items():
+        for aid, stored in stored_sources.items():
             if aid in seen:
                 continue
-            kept = tuple(p for p in paths if not is_under(p, roots))
-            if len(kept) == len(paths):
+            kept = tuple(p for p in stored if not is_under(p, roots))
+            if len(kept) == len(stored):
                 continue
             if kept:
                 plan.sources[aid] = kept
             else:
                 plan.remove.append(aid)
-                replaced_paths.update(paths)
+                replaced_paths.update(stored)
         for aid, article in seen.items():
             outside = [p for p in stored_sources.get(aid, []) if not is_under(p, roots)]
             paths = tuple(sorted(set(outside) | seen_paths[aid]))
-            if stored_fp.get(aid) == fingerprint(article, self.chunker, self.settings.sentence_vectors) and aid not in damaged:
+            unchanged = stored_fp.get(aid) == fingerprint(article, self.chunker, self.settings.sentence_vectors)
+            if unchanged and aid not in damaged:
                 plan.unchanged += 1
                 if set(paths) != set(stored_sources.get(aid, [])):
                     plan.sources[aid] = paths
@@ -272,12 +280,13 @@ class Indexer:
                 plan.added += 1
         # Damaged articles this run did not load (other folders): restore from the manifest.
         for aid in sorted(damaged - set(seen) - set(plan.remove)):
-            article = manifest.article(aid)
-            if article is not None:
-                plan.embed.append((article, tuple(plan.sources.get(aid, stored_sources.get(aid, ())))))
+            restored = manifest.article(aid)
+            if restored is not None:
+                plan.embed.append((restored, tuple(plan.sources.get(aid, stored_sources.get(aid, ())))))
         return plan
 
-    def _remove(self, manifest: Manifest, chroma: ChromaIndex, plan: _Plan, progress) -> None:
+    def _remove(self, manifest: Manifest, chroma: ChromaIndex, plan: _Plan, progress: ProgressCallback | None
+                ) -> None:
         if not plan.remove:
             return
         emit(progress, "remove", 0, len(plan.remove), f"removing {len(plan.remove)} articles")
@@ -286,11 +295,14 @@ class Indexer:
         chroma.delete(chunk_ids)
         emit(progress, "remove", len(plan.remove), len(plan.remove), "removed")
 
-    def _embed_and_write(self, manifest: Manifest, chroma: ChromaIndex, plan: _Plan, progress) -> int:
-        items = [
-            StoredArticle(article, paths, fingerprint(article, self.chunker, self.settings.sentence_vectors), self.chunker.chunk(article))
-            for article, paths in plan.embed
-        ]
+    def _embed_and_write(self, manifest: Manifest, chroma: ChromaIndex, plan: _Plan,
+                         progress: ProgressCallback | None) -> int:
+        with self.clock.stage("chunk"):
+            items = [
+                StoredArticle(article, paths, fingerprint(article, self.chunker, self.settings.sentence_vectors),
+                              self.chunker.chunk(article))
+                for article, paths in plan.embed
+            ]
         total = sum(len(i.chunks) for i in items)
         emit(progress, "embed", 0, total, f"embedding {total} chunks of {len(items)} articles")
         done = 0
@@ -305,15 +317,18 @@ class Indexer:
 
     def _write_batch(self, manifest: Manifest, chroma: ChromaIndex, batch: list[StoredArticle]) -> int:
         chunks = [c for item in batch for c in item.chunks]
-        vectors, sentences = embed_chunks(self.embedder, chunks, self.settings.sentence_vectors)
+        with self.clock.stage("embed"):  # tokenize, model, pool sentence vectors
+            vectors, sentences = embed_chunks(self.embedder, chunks, self.settings.sentence_vectors)
         by_chunk = {cs.chunk_id: cs for cs in sentences}
         batch = [dataclasses.replace(item, sentences=tuple(by_chunk[c.id] for c in item.chunks)) for item in batch]
         # Old chunks of a re-written article beyond its new count would be strays: drop them.
         stale = [cid for item in batch for cid in manifest.chunk_ids_of(item.article.id)
                  if cid not in {c.id for c in item.chunks}]
-        chroma.add(chunks, vectors, {item.article.id: item.fingerprint for item in batch})
-        chroma.delete(stale)
-        manifest.write_articles(batch)  # the commit point of this batch
+        with self.clock.stage("chroma"):
+            chroma.add(chunks, vectors, {item.article.id: item.fingerprint for item in batch})
+            chroma.delete(stale)
+        with self.clock.stage("manifest"):
+            manifest.write_articles(batch)  # the commit point of this batch
         return len(chunks)
 
     def _store_lexical(self, manifest: Manifest, progress: ProgressCallback | None) -> None:
@@ -377,74 +392,3 @@ def needs_indexing(settings: Settings, paths: Sequence[str | Path]) -> bool:
         if (st.st_mtime_ns, st.st_size) != (rec.mtime_ns, rec.size) and file_sha256(path) != rec.sha256:
             return True
     return False
-
-
-def check_invariants(settings: Settings) -> list[str]:
-    """Every broken index invariant, in words; [] for a healthy index."""
-    problems: list[str] = []
-    manifest = Manifest(settings.manifest_path, readonly=True)
-    try:
-        chroma = ChromaIndex.open_for_read(settings)
-        owners = manifest.chunk_owners()
-        manifest_ids = set(owners)
-        manifest_count = manifest.chunk_count()
-        if len(manifest_ids) != manifest_count:
-            problems.append(f"chunk ids not unique in manifest: {manifest_count} rows, {len(manifest_ids)} ids")
-        orphans = manifest.orphan_chunk_ids()
-        if orphans:
-            problems.append(f"orphan chunks in manifest (no article): {orphans[:5]}")
-        chroma_count = chroma.count()
-        if chroma_count != manifest_count:
-            problems.append(f"Chroma holds {chroma_count} chunks, manifest {manifest_count}")
-        got = chroma.collection.get(include=["documents", "metadatas"])
-        chroma_ids = list(got["ids"])
-        if len(set(chroma_ids)) != len(chroma_ids):
-            problems.append("duplicate chunk ids in Chroma")
-        stray = set(chroma_ids) - manifest_ids
-        if stray:
-            problems.append(f"{len(stray)} Chroma chunks not in manifest (orphans), e.g. {sorted(stray)[:3]}")
-        missing = manifest_ids - set(chroma_ids)
-        if missing:
-            problems.append(f"{len(missing)} manifest chunks missing from Chroma, e.g. {sorted(missing)[:3]}")
-        texts = {a.id: a.text for a in manifest.articles()}
-        by_article: dict[str, list[int]] = {}
-        for chunk in manifest.chunks():
-            by_article.setdefault(chunk.article_id, []).append(chunk.ordinal)
-        for cid, doc, meta in zip(chroma_ids, got["documents"], got["metadatas"], strict=True):
-            if cid not in owners:
-                continue
-            aid, fp = owners[cid]
-            if meta.get("fingerprint") != fp or meta.get("article_id") != aid:
-                problems.append(f"chunk {cid} in Chroma is stale (fingerprint or article differs)")
-            elif texts[aid][int(meta["start"]):int(meta["end"])] != doc:
-                problems.append(f"chunk {cid}: article text[{meta['start']}:{meta['end']}] != chunk text")
-        for aid, ordinals in by_article.items():
-            if sorted(ordinals) != list(range(len(ordinals))):
-                problems.append(f"article {aid} has non-contiguous chunk ordinals {sorted(ordinals)[:10]}")
-        for aid, text in texts.items():
-            if text.strip() and aid not in by_article:
-                problems.append(f"article {aid} has text but no chunks")
-        problems.extend(manifest.sentence_problems(int(manifest.get_meta("embedding_dimension") or 0)))
-        problems.extend(_lexical_problems(settings, manifest))
-    finally:
-        manifest.close()
-    return problems
-
-
-def _lexical_problems(settings: Settings, manifest: Manifest) -> list[str]:
-    """A finished run must have stored the keyword index of exactly the committed chunks."""
-    meta = manifest.meta()
-    if meta.get("run_state") != "done":
-        return []  # an interrupted run: the read side builds in memory until the next run stores it
-    key = meta.get("bm25")
-    if not key:
-        return ["finished index names no stored keyword (BM25) index"]
-    if meta.get("bm25_generation") != meta.get("generation"):
-        return [f"stored keyword index is of generation {meta.get('bm25_generation')}, "
-                f"the index is at {meta.get('generation')}"]
-    chunks = manifest.chunks()
-    if key != corpus_key(chunks):
-        return [f"stored keyword index {key} was built from other chunks than the manifest's"]
-    if LexicalIndex.load(lexical_folder(settings.data_dir, key), chunks) is None:
-        return [f"stored keyword index {key} is missing or unreadable"]
-    return []

@@ -19,38 +19,48 @@ reranking live in `rag/`), and Chroma's own embedding functions (we always pass 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlparse
 
 import numpy as np
 
+from index.lexical import lexical_folder
 from index.manifest import Manifest
 from newsrag.errors import BackendError, ConfigError, IndexStateError
-from index.lexical import lexical_folder
 from newsrag.protocols import Embedder, same_vectors
 from newsrag.settings import Settings
 from newsrag.text import normalize, words
 from newsrag.types import Article, Chunk, ChunkSentences, IndexStatus, Passage, SearchFilter
+
+if TYPE_CHECKING:  # chromadb and llama-index are imported where used: both cost a cold start
+    from chromadb.api import ClientAPI
+    from chromadb.api.collection_configuration import CreateCollectionConfiguration
+    from chromadb.api.models.Collection import Collection
+    from chromadb.api.types import Where
+    from chromadb.config import Settings as ChromaSettings
+    from llama_index.vector_stores.chroma import ChromaVectorStore
 
 NO_INDEX_FIX = "build the index first: run `newsrag index seeds/` (or your own folder)"
 DAMAGED_FIX = (
     "check that the data dir is writable and the disk not full; if so, the Chroma files are damaged: "
     "rebuild them with `newsrag index --rebuild <your article folders>`"
 )
-_COSINE = {"hnsw": {"space": "cosine"}}
+_COSINE: CreateCollectionConfiguration = {"hnsw": {"space": "cosine"}}
 
 
-def _chroma_settings():
+def _chroma_settings() -> ChromaSettings:
     from chromadb.config import Settings as ChromaSettings
 
     return ChromaSettings(anonymized_telemetry=False)
 
 
-def make_client(settings: Settings, *, create: bool):
+def make_client(settings: Settings, *, create: bool) -> ClientAPI:
     """A Chroma client for settings; `create=False` refuses to create an on-disk store."""
     import chromadb
 
@@ -102,10 +112,8 @@ def _forget_failed_client(path: Path) -> None:
     except Exception:  # noqa: BLE001 - a chromadb without this cache: nothing to forget
         return
     if system is not None:
-        try:
+        with contextlib.suppress(Exception):  # it never started properly
             system.stop()
-        except Exception:  # noqa: BLE001 - it never started properly
-            pass
 
 
 def yyyymmdd(day: dt.date) -> int:
@@ -137,13 +145,13 @@ def chunk_metadata(chunk: Chunk, fingerprint: str) -> dict[str, str | int]:
 class ChromaIndex:
     """The Chroma collection, reached through llama-index's ChromaVectorStore."""
 
-    def __init__(self, collection, settings: Settings | None = None) -> None:
+    def __init__(self, collection: Collection, settings: Settings | None = None) -> None:
         self.collection = collection
         self.settings = settings
-        self._vector_store = None
+        self._vector_store: ChromaVectorStore | None = None
 
     @property
-    def vector_store(self):
+    def vector_store(self) -> ChromaVectorStore:
         """llama-index's ChromaVectorStore, made on first use: the read path (`nearest_ids`)
         never needs it, and importing llama-index costs a cold start 1-2 s."""
         if self._vector_store is None:
@@ -216,18 +224,18 @@ class ChromaIndex:
 
     def count(self) -> int:
         try:
-            return self.collection.count()
+            return int(self.collection.count())
         except Exception as exc:
             raise self._read_error(exc) from exc
 
     def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray, fingerprints: Mapping[str, str]) -> None:
         """Write chunks (replacing any with the same ids: Chroma's add ignores existing ids)."""
-        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+        from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 
         if not chunks:
             return
         self.delete([c.id for c in chunks])
-        nodes = [
+        nodes: list[BaseNode] = [
             TextNode(
                 id_=c.id,
                 text=c.text,
@@ -269,17 +277,17 @@ class ChromaIndex:
         (llama-index stores a JSON copy of the whole node) costs 3-5x the HNSW search
         itself, and the reader already holds every chunk (from the manifest, for BM25).
         """
-        clauses: list[dict] = []
+        clauses: list[dict[str, object]] = []
         if article_ids is not None:
             clauses.append({"article_id": {"$in": list(article_ids)}})
         if date_from is not None:
             clauses.append({"published_int": {"$gte": yyyymmdd(date_from)}})
         if date_to is not None:
             clauses.append({"published_int": {"$lte": yyyymmdd(date_to)}})
-        where = None if not clauses else clauses[0] if len(clauses) == 1 else {"$and": clauses}
+        where = cast("Where | None", None if not clauses else clauses[0] if len(clauses) == 1 else {"$and": clauses})
+        query: list[Sequence[float] | Sequence[int]] = [np.asarray(embedding, dtype=np.float32).tolist()]
         try:
-            got = self.collection.query(query_embeddings=[np.asarray(embedding, dtype=np.float32)], n_results=k,
-                                        where=where, include=["distances"])
+            got = self.collection.query(query_embeddings=query, n_results=k, where=where, include=["distances"])
         except Exception as exc:
             raise self._read_error(exc) from exc
         ids = (got.get("ids") or [[]])[0]

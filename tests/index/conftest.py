@@ -29,11 +29,13 @@ class IndexSnapshot:
 def snapshot(settings: Settings) -> IndexSnapshot:
     got = ChromaIndex.open_for_read(settings).collection.get(include=["documents", "metadatas"])
     chroma = tuple(sorted(
-        (cid, meta["fingerprint"], doc) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])
+        (cid, meta["fingerprint"], doc)
+        for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
     ))
     conn = sqlite3.connect(f"file:{settings.manifest_path}?mode=ro", uri=True)
     try:
-        chunks = tuple(conn.execute('SELECT id, article_id, ordinal, start, "end", token_count FROM chunks ORDER BY id'))
+        chunks = tuple(conn.execute(
+            'SELECT id, article_id, ordinal, start, "end", token_count FROM chunks ORDER BY id'))
         articles = tuple(conn.execute("SELECT id, fingerprint FROM articles ORDER BY id"))
         sources = tuple(conn.execute("SELECT article_id, source_path FROM article_sources ORDER BY 1, 2"))
         sentences = tuple(conn.execute('SELECT chunk_id, ordinal, start, "end", vector FROM sentences ORDER BY 1, 2'))

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from index.pipeline import Indexer, check_invariants, needs_indexing
+from index.invariants import check_invariants
+from index.pipeline import Indexer, needs_indexing
 from index.store import open_reader, read_status
 from newsrag.errors import BackendError, IndexStateError
 from newsrag.settings import Settings
@@ -31,7 +32,7 @@ def chroma_server(tmp_path: Path):
     if executable is None:
         pytest.skip("the `chroma` server executable is not installed")
     port = _free_port()
-    log = open(tmp_path / "chroma.log", "w")
+    log = open(tmp_path / "chroma.log", "w")  # noqa: SIM115 - the server writes to it until it is stopped
     proc = subprocess.Popen(
         [executable, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
         stdout=log, stderr=subprocess.STDOUT,

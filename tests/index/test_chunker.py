@@ -49,7 +49,7 @@ def test_overlap_is_whole_trailing_sentences_within_budget() -> None:
     chunks = chunk_article(_article(text), 64, 24)
     assert len(chunks) > 3
     starts, ends = _boundaries(text)
-    for prev, nxt in zip(chunks, chunks[1:]):
+    for prev, nxt in zip(chunks, chunks[1:], strict=False):
         assert nxt.start > prev.start, "chunks advance"
         assert nxt.start < prev.end, "consecutive chunks share trailing sentences"
         shared = text[nxt.start : prev.end]
@@ -65,7 +65,7 @@ def c_tokens_ok(chunk, budget: int) -> bool:
 def test_zero_overlap_tiles_the_text() -> None:
     text = " ".join(f"Officials met on day {i} to discuss the plan." for i in range(40))
     chunks = chunk_article(_article(text), 48, 0)
-    for prev, nxt in zip(chunks, chunks[1:]):
+    for prev, nxt in zip(chunks, chunks[1:], strict=False):
         assert nxt.start > prev.end  # no shared sentence; only the space between
         assert text[prev.end : nxt.start].strip() == ""
 
@@ -99,8 +99,8 @@ def test_title_travels_with_every_chunk_and_is_embedded() -> None:
 
 
 def test_empty_or_blank_text_gives_no_chunks() -> None:
-    assert chunk_article(_article("")) == ()
-    assert chunk_article(_article("  \n\n  ")) == ()
+    assert chunk_article(_article(""), 192, 32) == ()
+    assert chunk_article(_article("  \n\n  "), 192, 32) == ()
 
 
 def test_signature_changes_with_settings() -> None:
@@ -124,7 +124,7 @@ _sentence = st.builds(
     overlap_frac=st.floats(min_value=0, max_value=0.9),
 )
 def test_property_offsets_exact_and_budget_respected(sentences, seps, budget, overlap_frac) -> None:
-    text = "".join(s + sep for s, sep in zip(sentences, seps))
+    text = "".join(s + sep for s, sep in zip(sentences, seps, strict=False))
     overlap = min(budget - 1, int(budget * overlap_frac))
     chunks = chunk_article(_article(text), budget, overlap)
     starts, ends = _boundaries(text)

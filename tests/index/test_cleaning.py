@@ -110,7 +110,8 @@ def test_no_seed_other_than_001_is_split(seed_stories: dict[str, tuple]) -> None
     assert {p: len(s) for p, s in seed_stories.items()} == {"000": 1, "001": 2, "002": 1, "003": 1, "004": 1}
 
 
-LONG = "This paragraph is long enough to be real story text, with many words about a border agreement that officials signed."
+LONG = ("This paragraph is long enough to be real story text, with many words about a border agreement "
+        "that officials signed.")
 
 
 def test_short_subheads_and_captions_do_not_split_a_story() -> None:
@@ -141,7 +142,8 @@ def test_a_general_second_headline_splits_any_file() -> None:
         ]
     )
     first, second = clean_story_text(raw)
-    assert (first.title, second.title) == ("Markets Rally After Rate Decision", "Storm Leaves Thousands Without Power in the North")
+    assert (first.title, second.title) == ("Markets Rally After Rate Decision",
+                                           "Storm Leaves Thousands Without Power in the North")
     assert second.text.startswith("This paragraph") and "storm" in second.text
     assert clean_story_text(raw, split_stories=False)[0].text.count("\n") == 4
 
@@ -161,7 +163,8 @@ def test_datelines_are_recognised(line: str, dateline: str, rest: str) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ["U.S. officials said on Monday", "IRGC forces - backed by drones - struck", "Iran - the country - said", "NATO: allies meet"],
+    ["U.S. officials said on Monday", "IRGC forces - backed by drones - struck", "Iran - the country - said",
+     "NATO: allies meet"],
 )
 def test_ordinary_sentences_are_not_datelines(line: str) -> None:
     assert split_dateline(line) == (None, line)

@@ -73,7 +73,8 @@ def _mutate(corpus: Path, rng: random.Random) -> None:
 
 def _crash_then_converge(tmp_path: Path, corpus: Path, rng: random.Random, kills: int,
                          embedder_cls, take_snapshot, mutate: bool) -> int:
-    from index.pipeline import Indexer, check_invariants
+    from index.invariants import check_invariants
+    from index.pipeline import Indexer
 
     landed = 0
     damaged: list[bool] = []
@@ -127,7 +128,8 @@ def test_kill_during_an_incremental_run_converges(tmp_path, crash_corpus, embedd
 def test_kill_in_the_worst_windows_converges(tmp_path, crash_corpus, embedder_cls, take_snapshot, crash_at) -> None:
     """Deterministic kills where the stores disagree: Chroma written but the manifest batch
     not committed ("commit:2"), or articles deleted from the manifest but not yet from Chroma."""
-    from index.pipeline import Indexer, check_invariants
+    from index.invariants import check_invariants
+    from index.pipeline import Indexer
 
     data = tmp_path / "crashed"
     target = crash_corpus
@@ -150,7 +152,8 @@ def test_kill_before_the_keyword_index_is_named_keeps_answering_and_converges(
         tmp_path, crash_corpus, embedder_cls, take_snapshot) -> None:
     """Killed between storing the BM25 copy and naming it: the manifest names none, so the read
     side builds one in memory (correct, slower); the next run names a stored copy and clears strays."""
-    from index.pipeline import Indexer, check_invariants
+    from index.invariants import check_invariants
+    from index.pipeline import Indexer
     from index.store import open_reader
     from rag.retriever import HybridRetriever
 
@@ -163,7 +166,7 @@ def test_kill_before_the_keyword_index_is_named_keeps_answering_and_converges(
     reader = open_reader(crashed, embedder)
     try:
         assert reader.stored_lexical() is None
-        retriever = HybridRetriever(reader, embedder)
+        retriever = HybridRetriever.from_settings(crashed, reader, embedder)
         assert retriever.retrieve("talks postponed", mode="bm25").passages
         assert retriever.lexical.builds == 1
     finally:
@@ -174,7 +177,7 @@ def test_kill_before_the_keyword_index_is_named_keeps_answering_and_converges(
     try:
         stored = reader.stored_lexical()
         assert stored is not None and [p.name for p in stored.parent.iterdir()] == [stored.name]
-        retriever = HybridRetriever(reader, embedder)
+        retriever = HybridRetriever.from_settings(crashed, reader, embedder)
         assert retriever.retrieve("talks postponed", mode="bm25").passages
         assert retriever.lexical.builds == 0 and retriever.lexical_index().loaded
     finally:
@@ -195,16 +198,12 @@ def test_ten_random_kills_converge(tmp_path, crash_corpus, embedder_cls, take_sn
 
 
 def _child_main(data_dir: str, corpus: str) -> None:
-    import importlib.util
-
     from newsrag.offline import configure_offline
 
     configure_offline()
-    spec = importlib.util.spec_from_file_location("_root_conftest", ROOT / "tests" / "conftest.py")
-    root_conftest = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(root_conftest)
     from index.manifest import Manifest
     from index.pipeline import Indexer
+    from tests.fakes import HashEmbedder
 
     crash_at = os.environ.get("NEWSRAG_TEST_CRASH_AT", "")
     if crash_at.startswith("commit:"):  # die after the N-th batch reached Chroma, before its commit
@@ -240,7 +239,7 @@ def _child_main(data_dir: str, corpus: str) -> None:
     def report(event) -> None:
         print(f"{event.stage} {event.done} {event.total}", flush=True)
 
-    Indexer(_child_settings(Path(data_dir)), root_conftest.HashEmbedder()).index([Path(corpus)], progress=report)
+    Indexer(_child_settings(Path(data_dir)), HashEmbedder()).index([Path(corpus)], progress=report)
 
 
 if __name__ == "__main__":

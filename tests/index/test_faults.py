@@ -28,8 +28,9 @@ from pathlib import Path
 
 import pytest
 
+from index.invariants import check_invariants
 from index.manifest import Manifest
-from index.pipeline import Indexer, check_invariants
+from index.pipeline import Indexer
 from index.store import ChromaIndex, open_reader
 from newsrag.errors import ConfigError, IndexStateError, NewsragError
 from newsrag.settings import Settings
@@ -66,7 +67,7 @@ def manifest_rows(settings: Settings) -> dict[str, list[tuple]]:
 def _hash_cli(monkeypatch: pytest.MonkeyPatch, embedder_cls, argv: list[str], capsys) -> tuple[int, str, str]:
     """`newsrag ARGV` in this process, the HashEmbedder standing in for the model."""
     import index.embedder
-    from newsrag.cli import main
+    from cli.main import main
 
     real = index.embedder.load_index_embedder
     monkeypatch.setattr(
@@ -117,7 +118,8 @@ class BaseIndex:
 
 @pytest.fixture(scope="module")
 def base_index(tmp_path_factory) -> BaseIndex:
-    from tests.conftest import SEEDS_DIR, HashEmbedder
+    from tests.conftest import SEEDS_DIR
+    from tests.fakes import HashEmbedder
 
     root = tmp_path_factory.mktemp("faults-base")
     articles = root / "articles"
@@ -266,7 +268,7 @@ def test_chroma_read_failures_become_index_state_errors(index_copy, embedder_cls
 def big_index(tmp_path_factory) -> BaseIndex:
     """Over 1000 chunks: only then does Chroma write (and read back) its HNSW segment files."""
     from bench.corpus import write_corpus
-    from tests.conftest import HashEmbedder
+    from tests.fakes import HashEmbedder
 
     root = tmp_path_factory.mktemp("faults-big")
     write_corpus(root / "articles", 300, seed=1)
@@ -407,7 +409,7 @@ def test_disk_full_is_a_clear_error_and_the_index_stays_queryable(
 def test_embedding_model_folder_gone_is_a_config_error_and_the_index_is_untouched(
     base_index, tmp_path, embedder_cls, monkeypatch, capsys
 ) -> None:
-    from newsrag.cli import main
+    from cli.main import main
     from rag.assistant import Assistant
 
     model_dir = tmp_path / "models" / "my-minilm"
@@ -437,20 +439,16 @@ def test_embedding_model_folder_gone_is_a_config_error_and_the_index_is_untouche
 
 
 def _child_main(argv: list[str]) -> int:
-    import importlib.util
-
     from newsrag.offline import configure_offline
 
     configure_offline()
-    spec = importlib.util.spec_from_file_location("_root_conftest", ROOT / "tests" / "conftest.py")
-    root_conftest = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(root_conftest)
     import index.embedder
-    from newsrag.cli import main
+    from cli.main import main
+    from tests.fakes import HashEmbedder
 
     real = index.embedder.load_index_embedder
     index.embedder.load_index_embedder = (
-        lambda s: root_conftest.HashEmbedder() if s.embedding_model == "hash-embedder" else real(s)
+        lambda s: HashEmbedder() if s.embedding_model == "hash-embedder" else real(s)
     )
     return main(argv)
 

@@ -7,7 +7,8 @@ import sqlite3
 import numpy as np
 import pytest
 
-from index.pipeline import Indexer, check_invariants
+from index.invariants import check_invariants
+from index.pipeline import Indexer
 from index.store import ChromaIndex
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from index.invariants import check_invariants
 from index.lexical import LexicalIndex, corpus_key, lexical_folder, remove_other_lexical, write_lexical
-from index.pipeline import Indexer, check_invariants
+from index.pipeline import Indexer
 from index.store import open_reader
 from rag.retriever import HybridRetriever
 
@@ -59,7 +60,7 @@ def test_indexer_stores_it_and_the_read_side_only_loads_it(tmp_path, seeds_copy,
     reader = open_reader(settings, embedder)
     try:
         first = reader.stored_lexical()
-        retriever = HybridRetriever(reader, embedder)
+        retriever = HybridRetriever.from_settings(settings, reader, embedder)
         assert retriever.retrieve("September 19 deadline", mode="bm25").passages
         assert retriever.lexical.builds == 0 and retriever.lexical_index().loaded
         # A change re-stores it under the new corpus's key; the read side follows the generation.

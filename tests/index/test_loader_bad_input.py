@@ -110,7 +110,8 @@ def test_json_records_missing_title_or_text(tmp_path: Path) -> None:
     result = _batch(tmp_path, "records.json", json.dumps(records).encode())
     messages = [p.message for p in result.problems]
     assert len(messages) == 3
-    assert "records.json record 2: expected string fields 'title' and 'text', got a record without 'title'" in messages[0]
+    expected = "records.json record 2: expected string fields 'title' and 'text', got a record without 'title'"
+    assert expected in messages[0]
     assert "without 'text'" in messages[1] and "add the missing fields" in messages[1]
     assert "record 4: expected a JSON object" in messages[2] and "got a JSON int" in messages[2]
     assert "Kept Story" in [a.title for a in result.articles]

@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index.invariants import check_invariants
 from index.lock import IndexLock
-from index.pipeline import Indexer, IndexProgress, check_invariants, needs_indexing
+from index.pipeline import Indexer, IndexProgress, needs_indexing
 from index.store import open_reader, read_status
 from newsrag.errors import ConfigError, IndexStateError
 from newsrag.settings import Settings
 from newsrag.types import SearchFilter
-
 
 HashEmbedder: type = None  # set per test by the autouse fixture below
 hash_settings_for = snapshot = None
@@ -207,9 +207,8 @@ def test_needs_indexing_tracks_files(hash_settings, seeds_copy) -> None:
 
 
 def test_second_indexer_is_refused_while_one_runs(hash_settings, seeds_copy) -> None:
-    with IndexLock(hash_settings.data_dir):
-        with pytest.raises(IndexStateError, match="another|other indexer"):
-            _index(hash_settings, [seeds_copy])
+    with IndexLock(hash_settings.data_dir), pytest.raises(IndexStateError, match="another|other indexer"):
+        _index(hash_settings, [seeds_copy])
     report, _ = _index(hash_settings, [seeds_copy])  # released: works again
     assert report.added > 0
 
@@ -286,7 +285,8 @@ def test_dense_search_filters(hash_settings, tmp_path) -> None:
         return sorted({p.chunk.title for p in reader.dense_search(q, 10, where)})
 
     assert len(titles(None)) == 3
-    assert titles(SearchFilter(date_from=dt.date(2023, 9, 15))) == ["Border crossing reopens", "Deadline for the border"]
+    from_date = titles(SearchFilter(date_from=dt.date(2023, 9, 15)))
+    assert from_date == ["Border crossing reopens", "Deadline for the border"]
     assert titles(SearchFilter(date_to=dt.date(2023, 9, 19))) == ["Border talks resume", "Deadline for the border"]
     assert titles(SearchFilter(sources=("tehrantimes",))) == ["Border talks resume"]
     assert titles(SearchFilter(sources=("/wire/",))) == ["Border crossing reopens"], "source-path substring"

@@ -7,8 +7,9 @@ import sqlite3
 import numpy as np
 import pytest
 
+from index.invariants import check_invariants
 from index.manifest import Manifest
-from index.pipeline import Indexer, check_invariants
+from index.pipeline import Indexer
 from index.sentences import chunk_sentence_spans, embed_chunks, pool_spans
 from newsrag.types import Chunk
 
