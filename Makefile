@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE=1
 export ANONYMIZED_TELEMETRY=False
 export GRADIO_ANALYTICS_ENABLED=False
 
-.PHONY: setup setup-test browser chat serve test test-long bench bench-index bench-query bench-scale eval fit clean
+.PHONY: setup setup-test browser chat serve lint test test-long bench bench-index bench-query bench-scale eval fit clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,12 @@ browser:
 chat: setup
 	$(VENV)/bin/newsrag serve --index seeds
 
-test: setup-test
+# Style and types first (settings in pyproject.toml): a type error fails in seconds, not after the suite.
+lint: setup-test
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+test: setup-test lint
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 test-long: setup-test

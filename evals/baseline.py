@@ -14,6 +14,7 @@ globals are touched: the embed model and splitter are passed explicitly.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -67,14 +68,13 @@ class LlamaIndexBaseline:
         self.top_k = top_k
         self._articles = {a.id: a for a in articles}
         client = chromadb.PersistentClient(path=str(chroma_dir), settings=ChromaSettings(anonymized_telemetry=False))
-        try:
+        with contextlib.suppress(Exception):  # an absent collection: nothing to reset
             client.delete_collection(BASELINE_COLLECTION)
-        except Exception:  # noqa: BLE001 - absent collection: nothing to reset
-            pass
         store = ChromaVectorStore(chroma_collection=client.create_collection(BASELINE_COLLECTION))
         ids_only = ["article_id", "source_path"]
         documents = [
-            Document(text=a.text, doc_id=a.id, metadata={"title": a.title, "article_id": a.id, "source_path": a.source_path},
+            Document(text=a.text, doc_id=a.id,
+                     metadata={"title": a.title, "article_id": a.id, "source_path": a.source_path},
                      excluded_embed_metadata_keys=ids_only, excluded_llm_metadata_keys=ids_only)
             for a in articles
         ]

@@ -184,7 +184,7 @@ def generate_pairs(passages: list[list[str]]) -> list[Pair]:
         if not names or i % 2:
             continue
         target = names[len(names) // 2]
-        for art, text, key in all_names[(i * 7) % len(all_names):] + all_names:
+        for art, text, _key in all_names[(i * 7) % len(all_names):] + all_names:
             probe = find_anchors(text)
             if art != s.article and probe and not anchor_in(probe[0], s.passage):
                 pairs.append(Pair(s.text[: target.start] + text + s.text[target.end:], s.passage, False,
@@ -284,10 +284,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{len(pairs)} pairs from {PAIRS_PATH.name}")
     _print("heuristic, no embedder", evaluate(SupportChecker(), pairs))
     if not args.no_embedder:
-        from newsrag.settings import Settings
         from index.embedder import load_index_embedder
+        from newsrag.settings import Settings
 
-        _print("heuristic + MiniLM similarity", evaluate(SupportChecker(embedder=load_index_embedder(Settings())), pairs))
+        embedder = load_index_embedder(Settings())
+        _print("heuristic + MiniLM similarity", evaluate(SupportChecker(embedder=embedder), pairs))
     return 0
 
 

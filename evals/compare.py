@@ -23,6 +23,7 @@ Deliberately left out: the support checker and citation numbering (the assistant
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import time
@@ -148,9 +149,12 @@ def run(settings: Settings, items: Sequence[GoldItem]) -> list[Outcome]:
         query = condense_question(item.history, item.question) if item.history else item.question
         got = retriever.retrieve(query, mode=settings.retrieval_mode)
         passages = list(got.passages)
-        for name, answer in (("fitted", lambda: fitted.draft(query, passages, query_embedding=got.query_embedding)),
-                             ("rules-v0.1", lambda: rules.draft(query, passages, query_embedding=got.query_embedding)),
-                             ("baseline", lambda: baseline.draft(query, passages, got.query_embedding))):
+        answerers: tuple[tuple[str, Callable[[], Draft]], ...] = (
+            ("fitted", functools.partial(fitted.draft, query, passages, query_embedding=got.query_embedding)),
+            ("rules-v0.1", functools.partial(rules.draft, query, passages, query_embedding=got.query_embedding)),
+            ("baseline", functools.partial(baseline.draft, query, passages, got.query_embedding)),
+        )
+        for name, answer in answerers:
             t0 = time.perf_counter()
             draft = answer()
             ms = (time.perf_counter() - t0) * 1000
@@ -170,7 +174,8 @@ def reliability(rows: Sequence[Outcome], bins: int = 10) -> list[dict[str, float
     table = []
     for b in range(bins):
         lo, hi = b / bins, (b + 1) / bins
-        inside = [r for r in rows if r.confidence is not None and (lo <= r.confidence < hi or (b == bins - 1 and r.confidence == 1))]
+        inside = [r for r in rows if r.confidence is not None
+                  and (lo <= r.confidence < hi or (b == bins - 1 and r.confidence == 1))]
         if inside:
             right = [bool(r.best_right) for r in inside]
             table.append({"low": lo, "high": hi, "count": len(inside),
@@ -223,14 +228,16 @@ def write_report(out: Path, rows: Sequence[Outcome], items: Sequence[GoldItem]) 
         "questions": len(items), "summaries": [asdict(s) for s in summaries], "reliability": rel,
         "coverage_curve": curve, "outcomes": [asdict(r) for r in rows]}, indent=1), encoding="utf-8")
     lines = [f"# Development test split: {len(items)} questions "
-             f"({sum(i.answerable for i in items)} answerable, {sum(not i.answerable for i in items)} unanswerable)", "",
+             f"({sum(i.answerable for i in items)} answerable, "
+             f"{sum(not i.answerable for i in items)} unanswerable)", "",
              "| answerer | accuracy | right cited sentence | false refusal | refusal recall | overall | "
              "evidence in top-k | p50 answer ms |", "|---|---|---|---|---|---|---|---|"]
     for s in summaries:
         lines.append(f"| {s.answerer} | {s.accuracy:.3f} | {s.cited_right:.3f} | {s.false_refusal:.3f} | "
                      f"{s.refusal_recall:.3f} | {s.overall:.3f} | {s.evidence_in_top_k:.3f} | {s.p50_answer_ms} |")
     lines += ["", "## Reliability (fitted)", "", "| bin | n | predicted | observed |", "|---|---|---|---|"]
-    lines += [f"| {r['low']:.1f}-{r['high']:.1f} | {r['count']} | {r['predicted']:.3f} | {r['observed']:.3f} |" for r in rel]
+    lines += [f"| {r['low']:.1f}-{r['high']:.1f} | {r['count']} | {r['predicted']:.3f} | {r['observed']:.3f} |"
+              for r in rel]
     lines += ["", *[f"![{p}]({p})" for p in plots], "", "## Failures (fitted)", ""]
     by_id = {i.id: i for i in items}
     for r in fitted:
@@ -245,7 +252,8 @@ def write_report(out: Path, rows: Sequence[Outcome], items: Sequence[GoldItem]) 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.compare", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workspace", type=Path, default=None, help="where the test index lives (default: DATA_DIR/devsets)")
+    parser.add_argument("--workspace", type=Path, default=None,
+                        help="where the test index lives (default: DATA_DIR/devsets)")
     parser.add_argument("--out", type=Path, default=Path("reports/devset"))
     parser.add_argument("--split", choices=("test", "fit"), default="test")
     args = parser.parse_args(argv)

@@ -6,8 +6,8 @@
 - "dense": dense-only retrieval + the offline answerer.
 - "hybrid": hybrid (dense + BM25, fused) retrieval, retrieval metrics only.
 - "hybrid+offline": the default product configuration.
-- "llm": the default retrieval with the configured LLM answerer; only offered when an
-  LLM is configured in the settings.
+- "llm": the default retrieval with the configured LLM answerer; only offered when the
+  settings configure an LLM (`newsrag.settings.configured_answerer`).
 
 Deliberately left out: how each configuration is run (`evals/runner.py`).
 """
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from newsrag.errors import InputError
-from newsrag.settings import Settings
+from newsrag.settings import Settings, configured_answerer
 
 
 @dataclass(frozen=True)
@@ -51,27 +51,10 @@ CONFIGS: dict[str, EvalConfig] = {
 }
 
 
-def llm_backend(settings: Settings) -> str | None:
-    """The `answerer` setting the "llm" configuration runs with, or None when no LLM is configured.
-
-    An explicit NEWSRAG_ANSWERER wins; otherwise an endpoint means "openai", a GGUF "llamacpp".
-    """
-    if settings.answerer != "offline":
-        return settings.answerer
-    if settings.llm_base_url:
-        return "openai"
-    if settings.llm_gguf_path:
-        return "llamacpp"
-    return None
-
-
-def llm_configured(settings: Settings) -> bool:
-    return llm_backend(settings) is not None
-
-
 def available_configs(settings: Settings) -> list[str]:
     """Every configuration this setup can run (the "llm" one needs an LLM in the settings)."""
-    return [name for name in CONFIGS if name != "llm" or llm_configured(settings)]
+    has_llm = configured_answerer(settings).llm is not None
+    return [name for name in CONFIGS if name != "llm" or has_llm]
 
 
 def resolve_configs(names: Sequence[str] | None, settings: Settings) -> tuple[EvalConfig, ...]:
@@ -83,7 +66,7 @@ def resolve_configs(names: Sequence[str] | None, settings: Settings) -> tuple[Ev
         if name not in CONFIGS:
             raise InputError(f"expected a configuration among {sorted(CONFIGS)}, got '{name}'",
                              fix="pass --config with one of those names")
-        if name == "llm" and not llm_configured(settings):
+        if name == "llm" and configured_answerer(settings).llm is None:
             raise InputError("expected an LLM to be configured for --config llm, got none",
                              fix="set NEWSRAG_LLM_BASE_URL (and NEWSRAG_LLM_MODEL) or NEWSRAG_LLM_GGUF_PATH")
         if CONFIGS[name] not in out:

@@ -253,7 +253,8 @@ def prepare(base: Settings, workspace: Path, split: str | None, root: Path = DEV
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="newsrag fit", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workspace", type=Path, default=None, help="where the fitting index lives (default: DATA_DIR/devsets)")
+    parser.add_argument("--workspace", type=Path, default=None,
+                        help="where the fitting index lives (default: DATA_DIR/devsets)")
     parser.add_argument("--out", type=Path, default=None, help="where to write the scorer (default: the packaged file)")
     parser.add_argument("--devdata", type=Path, default=DEVDATA_DIR,
                         help="folder of collections to fit on, laid out like evals/devdata/ (default: that folder)")
@@ -268,7 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     data = {**scorer.to_dict(), "fitted_on": record, "sentence_vectors": settings.sentence_vectors}
     out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     print(f"fitted on {record['questions']} questions ({record['articles']} articles, {record['candidates']} "
-          f"candidate sentences): C={record['sentence_C']}/{record['question_C']}, threshold {scorer.refusal_threshold:.2f}, extra share "
+          f"candidate sentences): C={record['sentence_C']}/{record['question_C']}, "
+          f"threshold {scorer.refusal_threshold:.2f}, extra share "
           f"{scorer.extra_share:.2f}, cross-validated accuracy {record['cv_accuracy']:.3f} -> {out}")
     return 0
 

@@ -54,8 +54,10 @@ def draft_for_chunk(chunk: Chunk) -> GoldItem | None:
     >>> text = "Talks went on. Iran and Iraq signed a deal in Baghdad on March 19."
     >>> c = Chunk("c1", "a1", 0, text, 0, len(text), "Deal", "/x/a.txt", 20)
     >>> item = draft_for_chunk(c)
-    >>> item.question, item.answers, item.evidence[0].text
-    ('Fill in the blank (from "Deal"): Iran and Iraq signed a deal in Baghdad on _____.', ('March 19',), 'Iran and Iraq signed a deal in Baghdad on March 19.')
+    >>> item.question
+    'Fill in the blank (from "Deal"): Iran and Iraq signed a deal in Baghdad on _____.'
+    >>> item.answers, item.evidence[0].text
+    (('March 19',), 'Iran and Iraq signed a deal in Baghdad on March 19.')
     """
     best: tuple[float, str, list[Anchor]] | None = None
     for span in sentence_spans(chunk.text):
@@ -104,7 +106,8 @@ def write_drafts(items: Sequence[GoldItem], path: Path | str) -> Path:
         except InputError:
             existing = ()
         if any(not i.draft for i in existing) or (path.stat().st_size and not existing):
-            raise InputError(f"expected a new or drafts-only file for drafted questions, got curated content in '{path}'",
+            raise InputError(f"expected a new or drafts-only file for drafted questions, "
+                             f"got curated content in '{path}'",
                              fix="write drafts to a separate file (e.g. drafts.jsonl) and merge reviewed items by hand")
     path.parent.mkdir(parents=True, exist_ok=True)
     write_items(items, path)

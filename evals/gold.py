@@ -114,13 +114,15 @@ def _parse_evidence(value: Any, where: str, problems: list[str]) -> tuple[GoldEv
             extra = set(ev) - {"text", "file"}
             file = ev.get("file")
             if extra:
-                problems.append(f"{where}: evidence {n} has unknown keys {sorted(extra)}; expected only 'text' and 'file'")
+                problems.append(f"{where}: evidence {n} has unknown keys {sorted(extra)}; "
+                                "expected only 'text' and 'file'")
             elif file is not None and not (isinstance(file, str) and file.strip()):
                 problems.append(f"{where}: evidence {n} 'file' must be a non-empty string, got {file!r}")
             else:
                 out.append(GoldEvidence(text=ev["text"], file=file))
         else:
-            problems.append(f"{where}: evidence {n} must be a non-empty string or {{\"text\": ..., \"file\": ...}}, got {ev!r}")
+            problems.append(f"{where}: evidence {n} must be a non-empty string "
+                            f"or {{\"text\": ..., \"file\": ...}}, got {ev!r}")
     return tuple(out)
 
 

@@ -370,7 +370,8 @@ def summarize(scores: Sequence[QuestionScore]) -> MetricSummary:
         false_refusal_rate=over(answered_ok, lambda s: 1.0 if s.refused else 0.0),
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
-        judge_correctness=over([s for s in answered_ok if s.judge_correct is not None], lambda s: float(s.judge_correct))
+        judge_correctness=over([s for s in answered_ok if s.judge_correct is not None],
+                               lambda s: float(s.judge_correct))
         if judged_any else None,
         judge_faithfulness=over([s for s in kept if s.judge_faithful is not None], lambda s: float(s.judge_faithful))
         if judged_any else None,

@@ -58,9 +58,17 @@ import numpy as np
 
 from newsrag.protocols import Embedder
 from newsrag.text import content_terms, normalize, sentence_spans, term_variants, words
-from rag.anchors import Anchor, find_anchors, name_key, person_score, question_kind, role_match, satisfies_kind
-from rag.anchors import anchor_in as _anchor_in
 from newsrag.types import Chunk, Passage
+from rag.anchors import (
+    Anchor,
+    anchor_in as _anchor_in,
+    find_anchors,
+    name_key,
+    person_score,
+    question_kind,
+    role_match,
+    satisfies_kind,
+)
 from rag.dedup import containment, shingles
 from rag.draft import Draft, DraftSentence, Evidence
 
@@ -80,8 +88,9 @@ CLOSE_TO_BEST = 0.75  # an extra sentence must score at least this share of the 
 LEAD_IN_SHARE = 0.8
 _BORROWING_KINDS = frozenset({"person", "who", "when", "number", "duration", "amount", "where"})
 # Words that shape a question but are not what it is about.
-QUESTION_SCAFFOLD = frozenset(content_terms("happen happened occur occurred mention mentioned describe describes explain "
-                                            "article articles report reported know known"))
+QUESTION_SCAFFOLD = frozenset(content_terms(
+    "happen happened occur occurred mention mentioned describe describes explain "
+    "article articles report reported know known"))
 _TITLE_WORDS = frozenset("general gen brigadier major lieutenant colonel president minister commander ambassador "
                          "chief deputy senior mr mrs ms dr amb prime supreme leader spokesman spokeswoman".split())
 
@@ -292,7 +301,7 @@ def _rescore_with_embeddings(
     vectors = embedder.embed_documents([c.text if c.lead_in is None else f"{c.lead_in[2]} {c.text}" for c in head])
     sims = np.clip(vectors @ np.asarray(query_embedding, dtype=np.float32), 0.0, 1.0)
     updated = {}
-    for c, sim in zip(head, sims.tolist()):
+    for c, sim in zip(head, sims.tolist(), strict=True):
         factor = c.score / max(1e-9, COVERAGE_WEIGHT * c.coverage + SIMILARITY_WEIGHT * c.similarity)
         score = (COVERAGE_WEIGHT * c.coverage + SIMILARITY_WEIGHT * sim) * min(1.0, factor)
         updated[id(c)] = dataclasses.replace(c, score=score, similarity=sim)

@@ -16,13 +16,15 @@ configuration searches the same standalone query.
 An optional LLM judge (`judge=True` with an LLM configured) grades correctness and
 faithfulness; a failed or unparseable judgement is counted as such, never dropped.
 
+`run_eval_command(EvalRequest(...), settings)` is one `newsrag eval` run: drafts or an
+evaluation, then a summary table (the flags are parsed in `cli/eval_command.py`).
+
 Deliberately left out: metric formulas (`evals/metrics.py`), configuration names
-(`evals/configs.py`), rendering (`evals/report.py`).
+(`evals/configs.py`), rendering (`evals/report.py`), flag parsing (`cli/`).
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as dt
 import json
@@ -33,7 +35,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from evals.configs import EvalConfig, llm_backend, resolve_configs
+from evals.configs import EvalConfig, resolve_configs
 from evals.gold import GoldItem, LocatedEvidence, load_gold, locate_evidence
 from evals.metrics import (
     QuestionScore,
@@ -45,8 +47,8 @@ from evals.metrics import (
 )
 from evals.report import ConfigResult, EvalReport, write_report
 from newsrag.errors import InputError, NewsragError
-from newsrag.protocols import Embedder, IndexReader
-from newsrag.settings import PROJECT_ROOT, Settings
+from newsrag.protocols import ChatModel, Embedder, IndexReader
+from newsrag.settings import PROJECT_ROOT, Settings, configured_answerer
 from newsrag.types import Answer, AskOptions, Chunk, Passage
 
 SEEDS_DIR = PROJECT_ROOT / "seeds"
@@ -169,7 +171,7 @@ def parse_judgement(reply: str) -> tuple[bool, bool] | None:
     return data["correct"], data["faithful"]
 
 
-def judge_score(score: QuestionScore, answer: Answer, chat_model) -> QuestionScore:
+def judge_score(score: QuestionScore, answer: Answer, chat_model: ChatModel) -> QuestionScore:
     passages = "\n".join(f"[{c.number}] {c.quote}" for c in answer.citations) or "(none)"
     prompt = JUDGE_PROMPT.format(question=score.question, expected=score.expected, answer=answer.text, passages=passages)
     try:
@@ -199,13 +201,17 @@ class _Workspace:
 def _assistant(config: EvalConfig, ws: _Workspace):
     from rag.assistant import Assistant
 
-    # Only the "llm" configuration gets a chat model (a GGUF would otherwise load for nothing).
-    backend = (llm_backend(ws.settings) if config.answerer == "llm" else None) or "offline"
-    settings = ws.settings.model_copy(update={"answerer": backend, "retrieval_mode": config.retrieval_mode})
+    # Only the "llm" configuration gets a chat model (a GGUF would otherwise load for nothing):
+    # the others run on settings that configure none.
+    backend = configured_answerer(ws.settings).llm if config.answerer == "llm" else None
+    no_llm = {"answerer": "offline", "llm_base_url": None, "llm_gguf_path": None}
+    update = {"answerer": backend} if backend else no_llm
+    settings = ws.settings.model_copy(update={**update, "retrieval_mode": config.retrieval_mode})
     return Assistant.from_settings(settings, embedder=ws.embedder, reader=ws.reader)
 
 
-def _run_assistant(config: EvalConfig, ws: _Workspace, judge_model, progress: Progress) -> list[QuestionScore]:
+def _run_assistant(config: EvalConfig, ws: _Workspace, judge_model: ChatModel | None,
+                   progress: Progress) -> list[QuestionScore]:
     assistant = _assistant(config, ws)
     options = AskOptions(answerer=config.answerer)
     scores = []
@@ -347,42 +353,36 @@ def run_eval(
     return write_report(report, out_dir) if out_dir is not None else report
 
 
-# --------------------------------------------------------------------------- command line
+# --------------------------------------------------------------------------- one `newsrag eval` run
 
 
-def add_eval_arguments(parser) -> None:
-    """The `newsrag eval` flags, for a standalone parser (the CLI declares the same names)."""
-    parser.add_argument("--questions", type=Path, default=None,
-                        help="question set (JSONL, see evals/FORMAT.md); default: the curated seeds set")
-    parser.add_argument("--articles", type=Path, default=None, help="articles to evaluate on (default: seeds/)")
-    parser.add_argument("--config", action="append", default=None, metavar="NAME",
-                        help="configuration to run (repeatable): llamaindex-baseline, dense, hybrid, "
-                             "hybrid+offline, llm; default: all available")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="folder for report.json, report.md and plots (default: reports/eval-<time>)")
-    parser.add_argument("--judge", action="store_true", help="also grade answers with the configured LLM")
-    parser.add_argument("--include-drafts", action="store_true", help="allow machine-drafted questions")
-    parser.add_argument("--generate", type=Path, default=None,
-                        help="write draft questions (from --articles, else the index) to this file and exit")
+@dataclasses.dataclass(frozen=True)
+class EvalRequest:
+    """What one `newsrag eval` was asked to do (cli/eval_command.py builds it from the flags)."""
+
+    questions: Path | None = None  # None: the curated seeds set
+    articles: Path | None = None  # None: seeds/
+    configs: tuple[str, ...] = ()  # none: every available configuration
+    out: Path | None = None  # None: reports/eval-<time>
+    judge: bool = False
+    include_drafts: bool = False
+    generate: Path | None = None  # write draft questions here instead of evaluating
 
 
-def run_eval_command(args, settings: Settings, print_fn: Callable[[str], None] = print) -> int:
-    """`newsrag eval` from parsed args (attributes as in add_eval_arguments; missing = default).
-
-    Prints a summary table and where the report is. Raises NewsragError on bad input.
-    """
+def run_eval_command(request: EvalRequest, settings: Settings, print_fn: Callable[[str], None] = print) -> int:
+    """One `newsrag eval`: drafts questions, or evaluates and prints a summary table and where the
+    report is. Raises NewsragError on bad input (the CLI prints it and exits 2)."""
     from evals.report import fmt
 
-    if getattr(args, "generate", None):
+    if request.generate:
         from evals.generate import generate_drafts
 
-        items = generate_drafts(settings, args.generate, articles=getattr(args, "articles", None))
-        print_fn(f"wrote {len(items)} draft question(s) to {args.generate}; review them (see evals/FORMAT.md)")
+        items = generate_drafts(settings, request.generate, articles=request.articles)
+        print_fn(f"wrote {len(items)} draft question(s) to {request.generate}; review them (see evals/FORMAT.md)")
         return 0
-    out = getattr(args, "out", None) or Path("reports") / f"eval-{dt.datetime.now():%Y%m%d-%H%M%S}"
-    report = run_eval(settings, getattr(args, "questions", None), getattr(args, "config", None), out,
-                      articles=getattr(args, "articles", None), judge=bool(getattr(args, "judge", False)),
-                      include_drafts=bool(getattr(args, "include_drafts", False)), progress=print_fn)
+    out = request.out or Path("reports") / f"eval-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    report = run_eval(settings, request.questions, request.configs or None, out, articles=request.articles,
+                      judge=request.judge, include_drafts=request.include_drafts, progress=print_fn)
     cols = ("hit_at_5", "mrr", "ndcg_at_10", "answer_accuracy", "citation_precision", "faithfulness",
             "refusal_recall", "latency_p50_ms")
     print_fn(f"{'configuration':22s} " + " ".join(f"{c[:12]:>12s}" for c in cols))
@@ -390,34 +390,3 @@ def run_eval_command(args, settings: Settings, print_fn: Callable[[str], None] =
         print_fn(f"{r.config.name:22s} " + " ".join(f"{fmt(getattr(r.summary, c), c):>12s}" for c in cols))
     print_fn(f"report: {Path(out) / 'report.md'}")
     return 0
-
-
-def main_eval(argv: Sequence[str] | argparse.Namespace | None = None, settings: Settings | None = None) -> int:
-    """`newsrag eval`: argv strings (standalone, `python -m evals.runner`) or the CLI's parsed Namespace.
-
-    Returns 0, or 2 after printing the error when the input is bad.
-    """
-    import sys
-
-    from newsrag.offline import configure_offline
-
-    configure_offline()
-    if isinstance(argv, argparse.Namespace):
-        args = argv
-    else:
-        parser = argparse.ArgumentParser(prog="newsrag eval", description="Evaluate newsrag on a question set.")
-        add_eval_arguments(parser)
-        args = parser.parse_args(argv)
-    try:
-        if settings is None:
-            from newsrag.settings import load_settings
-
-            settings = load_settings()
-        return run_eval_command(args, settings)
-    except NewsragError as exc:
-        print(f"error: {exc.user_text}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main_eval())

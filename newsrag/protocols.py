@@ -1,12 +1,18 @@
-"""The places a backend plugs in: embedder (and span embedder), index reader (store), chat model.
+"""The places a part plugs in, typed: embedder (and span embedder), index reader, chat model,
+support checker, reranker, and the assistant the UI, the CLI and conversations call.
 
 Implementations: `index/embedder.py` (sentence-transformers, also a span embedder for
 late-chunked sentence vectors), `index/store.py` (Chroma through llama-index plus the
-manifest), `rag/llm.py` (OpenAI-compatible, llama.cpp). Tests use the fakes in
-`tests/conftest.py` and `tests/rag/conftest.py`, which implement these same protocols
-(`tests/index/test_embedder_contract.py` runs one contract on the fake and the real embedder).
+manifest), `rag/llm.py` (OpenAI-compatible, llama.cpp), `rag/checker.py`
+(`SupportChecker`), `rag/reranker.py` (`CrossEncoderReranker`), `rag/assistant.py`
+(`Assistant`). Tests use the fakes in `tests/fakes.py` (and `FakeAssistant` in
+`tests/ui/conftest.py`), which implement these same protocols; contract suites run the
+same tests on a fake and on the real part it stands for
+(`tests/index/test_embedder_contract.py`, `tests/index/test_reader_contract.py`,
+`tests/rag/test_chat_model_contract.py`).
 
-Deliberately left out: a protocol for anything with only one implementation.
+Deliberately left out: a protocol for a part nothing swaps (no second implementation and
+no fake in the tests).
 """
 
 from __future__ import annotations
@@ -17,8 +23,20 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from newsrag.types import Article, Chunk, ChunkSentences, IndexStatus, Passage, SearchFilter
-
+from newsrag.text import Span
+from newsrag.types import (
+    Answer,
+    Article,
+    AskOptions,
+    Chunk,
+    ChunkSentences,
+    Citation,
+    IndexStatus,
+    Passage,
+    SearchFilter,
+    SupportCheck,
+    Turn,
+)
 
 # Backends that compute a sentence-transformers model's own float32 vectors (cosine
 # >= 0.9999 to sentence-transformers, tests/index/test_numpy_embedder.py): an index
@@ -103,4 +121,58 @@ class ChatModel(Protocol):
 
     def stream(self, system: str, prompt: str) -> Iterator[str]:
         """Yields text deltas. Raises newsrag.errors.BackendError on failure or timeout."""
+        ...
+
+
+class Checker(Protocol):
+    """Checks an answer sentence against the passages it cites (`rag.checker.SupportChecker`)."""
+
+    def locate(self, sentence: str, passage: Passage) -> Span:
+        """Where in the passage (article offsets) the sentence's evidence is."""
+        ...
+
+    def check(self, sentence: str, citations: Sequence[Citation]) -> SupportCheck:
+        """Whether the cited passages support the sentence, with the reasons when they do not."""
+        ...
+
+
+class Reranker(Protocol):
+    """Re-scores the fused candidate list (`rag.reranker.CrossEncoderReranker`)."""
+
+    name: str
+
+    def rerank(self, query: str, passages: Sequence[Passage]) -> list[Passage]:
+        """The same passages, best first, with score, rerank_score and rank (1-based) set."""
+        ...
+
+
+class AssistantService(Protocol):
+    """The assistant as the UI, the CLI and a `ChatSession` call it (`rag.assistant.Assistant`)."""
+
+    @property
+    def embedder(self) -> Embedder | None:
+        """The embedder answering uses, for indexing uploads with the same model (None: load one)."""
+        ...
+
+    def ask(self, question: str, history: Sequence[Turn] = (), options: AskOptions | None = None) -> Answer:
+        """One cited, checked Answer; InputError for an unusable question."""
+        ...
+
+    def stream(self, question: str, history: Sequence[Turn] = (), options: AskOptions | None = None
+               ) -> Iterator[str | Answer]:
+        """Text deltas as they are produced, then the final Answer (always last)."""
+        ...
+
+    def example_questions(self, n: int = 4) -> list[str]:
+        """Up to n questions about the indexed articles that the assistant can answer."""
+        ...
+
+    def status(self) -> IndexStatus: ...
+
+    def article(self, article_id: str) -> Article:
+        """The indexed article; InputError for an unknown id."""
+        ...
+
+    def refresh(self) -> None:
+        """Re-open the index after it was written elsewhere."""
         ...

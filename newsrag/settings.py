@@ -9,10 +9,11 @@ support; a `.env` file is read by pydantic-settings only if the user points at o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from newsrag.errors import ConfigError
@@ -96,8 +97,9 @@ class Settings(BaseSettings):
 
     @field_validator("chunk_overlap_tokens")
     @classmethod
-    def _overlap_below_size(cls, value: int, info) -> int:
-        size = info.data.get("chunk_tokens", 192)
+    def _overlap_below_size(cls, value: int, info: ValidationInfo) -> int:
+        # chunk_tokens is absent when it failed its own validation: compare with its default.
+        size = info.data.get("chunk_tokens", cls.model_fields["chunk_tokens"].default)
         if value >= size:
             raise ValueError(f"expected chunk_overlap_tokens < chunk_tokens ({size}), got {value}")
         return value
@@ -125,7 +127,8 @@ def load_settings(**overrides: object) -> Settings:
 
     Raises ConfigError with the offending setting named, instead of pydantic's traceback.
     """
-    given = {k: v for k, v in overrides.items() if v is not None}
+    # Any is what Settings.__init__ takes: pydantic validates each value against its field.
+    given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
     try:
         return Settings(**given)
     except Exception as exc:  # pydantic.ValidationError, but keep pydantic out of callers
@@ -139,3 +142,36 @@ def load_settings(**overrides: object) -> Settings:
         else:
             detail = str(exc)
         raise ConfigError(f"invalid settings: {detail}", fix="correct the variable or flag named") from exc
+
+
+# --- which answerer these settings configure: decided here once, for rag/llm.py (which chat
+# model to build), rag/assistant.py (what answers when a question does not say), ui/options.py
+# (what the settings panel offers) and evals/configs.py (whether the "llm" configuration runs).
+
+LLMBackend = Literal["openai", "llamacpp"]
+
+
+@dataclass(frozen=True)
+class AnswererChoice:
+    """The LLM these settings configure (None: offline only) and what answers by default."""
+
+    llm: LLMBackend | None
+    default: Literal["offline", "llm"]
+
+
+def configured_answerer(settings: Settings) -> AnswererChoice:
+    """The one decision of whether an LLM is configured, which one, and whether it answers by default.
+
+    An explicit NEWSRAG_ANSWERER=openai|llamacpp names the LLM and makes it the default. With
+    NEWSRAG_ANSWERER=offline (the default), an endpoint (NEWSRAG_LLM_BASE_URL) still configures
+    "openai" and a model file (NEWSRAG_LLM_GGUF_PATH) "llamacpp": offered per question (the
+    UI's answerer choice, `AskOptions(answerer="llm")`, the eval's "llm" configuration) while
+    answers stay offline unless asked.
+    """
+    if settings.answerer != "offline":
+        return AnswererChoice(llm=settings.answerer, default="llm")
+    if settings.llm_base_url:
+        return AnswererChoice(llm="openai", default="offline")
+    if settings.llm_gguf_path:
+        return AnswererChoice(llm="llamacpp", default="offline")
+    return AnswererChoice(llm=None, default="offline")

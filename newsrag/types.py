@@ -156,7 +156,9 @@ class Answer:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        return to_jsonable(self)
+        out = to_jsonable(self)
+        assert isinstance(out, dict)  # a dataclass always becomes a dict
+        return out
 
 
 @dataclass(frozen=True)
@@ -219,6 +221,14 @@ class FileProblem:
 
 
 @dataclass(frozen=True)
+class StageTime:
+    """Wall seconds an indexing run spent in one stage ("load", "chunk", "embed", "chroma", ...)."""
+
+    stage: str
+    seconds: float
+
+
+@dataclass(frozen=True)
 class IndexReport:
     added: int
     updated: int
@@ -228,3 +238,4 @@ class IndexReport:
     chunks_embedded: int
     seconds: float
     problems: tuple[FileProblem, ...] = ()
+    stages: tuple[StageTime, ...] = ()  # where the time went, in pipeline order

@@ -24,7 +24,8 @@ MONTHS = mapping("months")
 WEEKDAYS = vocabulary("weekdays")
 NUMBER_WORDS = {word: int(value) for word, value in mapping("number_words").items()}
 
-_MONTH_RE = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+_MONTH_RE = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+             r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?")
 _DATE = re.compile(
     rf"\b(?:{_MONTH_RE}\s+\d{{1,2}}(?!\d)(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RE}(?:,?\s+\d{{4}})?"
@@ -171,14 +172,26 @@ def anchor_in(anchor: Anchor, text: str, text_anchors: list[Anchor] | None = Non
 
 # The interrogative phrase names the type of the answer; general English, in priority order.
 _KIND_PATTERNS = (
-    ("when", re.compile(r"^\s*(when|what (date|day|month|year|time)|by when|since when|on what (date|day))\b|\bwhat was the date\b|\b(in |on )?(which|what) (day|date|month|year)\b|\bwhat time\b", re.I)),
+    ("when", re.compile(
+        r"^\s*(when|what (date|day|month|year|time)|by when|since when|on what (date|day))\b"
+        r"|\bwhat was the date\b|\b(in |on )?(which|what) (day|date|month|year)\b|\bwhat time\b", re.I)),
     ("duration", re.compile(r"\bhow long\b|\bfor how many (days|weeks|months|years|hours)\b", re.I)),
-    ("number", re.compile(r"\bhow (many|far|old|large|big|wide|often|tall|high|deep)\b|\bwhat (number|percentage|percent|proportion|share|distance|age|rate|fraction|size|score|margin)\b", re.I)),
+    ("number", re.compile(
+        r"\bhow (many|far|old|large|big|wide|often|tall|high|deep)\b"
+        r"|\bwhat (number|percentage|percent|proportion|share|distance|age|rate|fraction|size|score|margin)\b", re.I)),
     ("amount", re.compile(r"\bhow much\b|\bwhat (amount|sum|price|cost|fine|budget|salary|fee|value)\b", re.I)),
     # "Who is/was X?" asks who a person is; "Who set the deadline?" may be answered by a country.
-    ("person", re.compile(r"^\s*(who|whom|whose)\s+(is|was|are|were)\b|\bwhich (official|person|people|commander|minister|general|leader|spokes\w+)\b|\bwhat (is|are|was|were) the names? of\b", re.I)),
-    ("who", re.compile(r"\b(which|what) (country|agency|group|organi[sz]ation|newspaper|outlet|company|party|body|team|club|court|university|institution|firm)\b|\bwho\b", re.I)),
-    ("where", re.compile(r"^\s*where\b|\bin (which|what) (city|country|region|place|province|town|state|area)\b|\b(what|which) (city|country|region|place|town|village|state|venue|location|area|county|island|street|province)\b", re.I)),
+    ("person", re.compile(
+        r"^\s*(who|whom|whose)\s+(is|was|are|were)\b"
+        r"|\bwhich (official|person|people|commander|minister|general|leader|spokes\w+)\b"
+        r"|\bwhat (is|are|was|were) the names? of\b", re.I)),
+    ("who", re.compile(
+        r"\b(which|what) (country|agency|group|organi[sz]ation|newspaper|outlet|company|party|body|team|club|court"
+        r"|university|institution|firm)\b|\bwho\b", re.I)),
+    ("where", re.compile(
+        r"^\s*where\b|\bin (which|what) (city|country|region|place|province|town|state|area)\b"
+        r"|\b(what|which) (city|country|region|place|town|village|state|venue|location|area|county|island|street"
+        r"|province)\b", re.I)),
     ("why", re.compile(r"^\s*why\b|\bwhat (was|is|were|are) the (reason|cause)s?\b|\bfor what reason\b", re.I)),
 )
 
@@ -191,10 +204,12 @@ _WHEN_WORDS = re.compile(
     re.I,
 )
 _DURATION_WORDS = re.compile(r"\b(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(y|ies)|"
-                             r"overnight|briefly|long|short(ly)?|permanent(ly)?|temporar(y|ily)|indefinite(ly)?)\b", re.I)
+                             r"overnight|briefly|long|short(ly)?|permanent(ly)?|temporar(y|ily)|indefinite(ly)?)\b",
+                             re.I)
 _AMOUNT_WORDS = re.compile(r"\b(minor|major|significant(ly)?|substantial(ly)?|considerabl[ey]|heavy|heavily|light|"
                            r"little|slight(ly)?|extensive(ly)?|severe(ly)?|serious(ly)?|limited|huge|massive|modest|"
-                           r"small|large|enormous|negligible|millions?|billions?|trillions?|hundreds|thousands|dozens)\b", re.I)
+                           r"small|large|enormous|negligible|millions?|billions?|trillions?|hundreds|thousands|dozens)\b",
+                           re.I)
 _ORG_WORDS = vocabulary("org_words")
 _ROLE_BEFORE = re.compile(
     r"\b(ambassador|general|commander|minister|president|spokes(?:man|woman|person)|chief|deputy|leader|"

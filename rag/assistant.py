@@ -15,6 +15,7 @@ memory (`rag/conversation.py`).
 
 from __future__ import annotations
 
+import functools
 import queue
 import re
 import threading
@@ -22,15 +23,15 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 
-from newsrag.errors import BackendError, InputError, NewsragError
-from newsrag.protocols import ChatModel, Embedder, IndexReader
-from newsrag.settings import Settings
+from newsrag.errors import InputError
+from newsrag.protocols import ChatModel, Checker, Embedder, IndexReader, Reranker
+from newsrag.settings import Settings, configured_answerer
 from newsrag.types import Answer, AnswerSentence, Article, AskOptions, Citation, IndexStatus, Passage, Timing, Turn
 from rag.condense import condense_question
-from rag.conversation import example_questions as _example_questions
 from rag.draft import Answerer, Draft, Evidence
+from rag.examples import example_questions as _example_questions
 from rag.offline_answerer import OfflineAnswerer
-from rag.retriever import HybridRetriever
+from rag.retriever import HybridRetriever, Retrieval
 from rag.sentence_scorer import load_scorer
 from rag.sentence_source import SentenceSource
 
@@ -70,6 +71,12 @@ def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 3)
 
 
+def _read_status(settings: Settings) -> IndexStatus:
+    from index.store import read_status
+
+    return read_status(settings)
+
+
 class Assistant:
     """Answers questions over one index; thread-safe for concurrent `ask` calls."""
 
@@ -79,13 +86,17 @@ class Assistant:
         *,
         embedder_factory: Callable[[], Embedder],
         reader_factory: Callable[[Embedder], IndexReader],
-        checker_factory: Callable[[Embedder], object],
+        checker_factory: Callable[[Embedder], Checker],
         chat_model: ChatModel | None = None,
         llm_answerer_factory: Callable[[ChatModel], Answerer] | None = None,
         llm_condenser: Callable[[ChatModel, Sequence[Turn], str], str] | None = None,
-        reranker: object | None = None,
+        reranker: Reranker | None = None,
+        status_reader: Callable[[], IndexStatus] | None = None,
     ) -> None:
         self.settings = settings
+        # Counts from the manifest alone, for a status asked before the index is opened (a page
+        # that has just started): no Chroma import, no model.
+        self._status_reader = status_reader
         self._embedder_factory = embedder_factory
         self._reader_factory = reader_factory
         self._checker_factory = checker_factory
@@ -96,7 +107,7 @@ class Assistant:
         self._lock = threading.RLock()
         self._embedder: Embedder | None = None
         self._retriever: HybridRetriever | None = None
-        self._checker = None
+        self._checker: Checker | None = None
         self._offline: OfflineAnswerer | None = None
         self._examples: tuple[str, list[str]] | None = None
 
@@ -109,7 +120,7 @@ class Assistant:
         embedder: Embedder | None = None,
         reader: IndexReader | None = None,
         chat_model: ChatModel | None = None,
-        checker: object | None = None,
+        checker: Checker | None = None,
     ) -> Assistant:
         from rag.reranker import load_reranker
 
@@ -127,7 +138,7 @@ class Assistant:
 
             return _open(settings, emb)
 
-        def make_checker(emb: Embedder) -> object:
+        def make_checker(emb: Embedder) -> Checker:
             if checker is not None:
                 return checker
             from rag.checker import SupportChecker
@@ -141,12 +152,10 @@ class Assistant:
             chat_model = build_chat_model(settings)
         if chat_model is not None:
             from rag.llm_answerer import LLMAnswerer
+            from rag.llm_condense import condense_with_llm
 
             llm_answerer_factory = LLMAnswerer
-            try:
-                from rag.llm_condense import condense_with_llm as llm_condenser
-            except ImportError:  # the deterministic condenser covers it
-                llm_condenser = None
+            llm_condenser = condense_with_llm
         return cls(
             settings,
             embedder_factory=load_emb,
@@ -156,6 +165,7 @@ class Assistant:
             llm_answerer_factory=llm_answerer_factory,
             llm_condenser=llm_condenser,
             reranker=load_reranker(settings),
+            status_reader=None if reader is not None else functools.partial(_read_status, settings),
         )
 
     def _ready(self) -> HybridRetriever:
@@ -193,8 +203,9 @@ class Assistant:
         return self._ready().reader
 
     @property
-    def checker(self):
+    def checker(self) -> Checker:
         self._ready()
+        assert self._checker is not None
         return self._checker
 
     @property
@@ -205,6 +216,8 @@ class Assistant:
 
     # ------------------------------------------------------------------ index facts
     def status(self) -> IndexStatus:
+        if self._retriever is None and self._status_reader is not None:
+            return self._status_reader()
         return self.reader.status()
 
     def article(self, article_id: str) -> Article:
@@ -282,7 +295,7 @@ class Assistant:
         retriever = self._ready()
         notes: list[str] = []
         timings: list[Timing] = []
-        want_llm = (options.answerer or ("offline" if settings.answerer == "offline" else "llm")) != "offline"
+        want_llm = (options.answerer or configured_answerer(settings).default) != "offline"
         if want_llm and self._llm_answerer is None:
             notes.append("no LLM is configured; answered with the offline answerer")
             want_llm = False
@@ -304,8 +317,7 @@ class Assistant:
             try:
                 evidence = self.offline_answerer.evidence_for_llm(query, passages, retrieval.query_embedding)
                 draft = self._llm_answerer.draft(query, passages, on_token, evidence=evidence or None)
-                answerer_name = self._llm_answerer.name if hasattr(self._llm_answerer, "name") else "llm"
-                answerer_name = getattr(self.chat_model, "name", answerer_name)
+                answerer_name = self.chat_model.name if self.chat_model is not None else "llm"
             except Exception as exc:  # an LLM failure must never reach the user as a crash
                 notes.append(f"LLM unavailable ({_describe(exc)}); fell back to the offline answerer")
                 draft = None
@@ -349,13 +361,11 @@ class Assistant:
                 rewritten = self._llm_condenser(self.chat_model, history, question)
                 if rewritten and len(rewritten) <= self.settings.max_question_chars:
                     return rewritten
-            except (BackendError, NewsragError) as exc:
-                notes.append(f"LLM could not rewrite the follow-up ({_describe(exc)}); used the rule-based rewrite")
-            except Exception as exc:  # never let an LLM failure escape
+            except Exception as exc:  # BackendError or anything else: an LLM failure never escapes
                 notes.append(f"LLM could not rewrite the follow-up ({_describe(exc)}); used the rule-based rewrite")
         return condense_question(history, question)
 
-    def _offline_draft(self, query: str, passages: Sequence[Passage], retrieval) -> Draft:
+    def _offline_draft(self, query: str, passages: Sequence[Passage], retrieval: Retrieval) -> Draft:
         assert self._offline is not None
         return self._offline.draft(query, passages, query_embedding=retrieval.query_embedding)
 
@@ -364,7 +374,7 @@ class Assistant:
         """Number citations by distinct evidence span, check each sentence, apply strict mode."""
         if draft.refused:
             return [], []
-        checker = self._checker
+        checker = self.checker
         groups: list[tuple[str, list[Evidence]]] = []
         for s in draft.sentences:
             evidence = [e for e in s.evidence if 1 <= e.passage_number <= len(passages)]

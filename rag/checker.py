@@ -1,7 +1,7 @@
 """The support checker: does each cited passage really say what its sentence says?
 
 `SupportChecker.check(sentence, citations)` returns a `SupportCheck` by these rules,
-in order (thresholds in `CheckerThresholds`, calibrated on `evals/checker_pairs.jsonl`):
+in order (thresholds in `newsrag.tuning.CheckingTuning`, calibrated on `evals/checker_pairs.jsonl`):
 
 1. uncited: no citation -> unsupported, unless the sentence is only the refusal
    ("The indexed articles do not say."), which makes no claim -> supported, score 1.
@@ -33,33 +33,29 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from newsrag.errors import ConfigError
 from newsrag.protocols import Embedder
 from newsrag.text import Span, content_terms, sentence_spans, words
+from newsrag.tuning import CheckingTuning
 from newsrag.types import Citation, Passage, SupportCheck
 from rag.anchors import Anchor, anchor_in, find_anchors
 from rag.citations import is_refusal_sentence, strip_markers
 from rag.roles import find_role_reversal
 
-
-@dataclass(frozen=True)
-class CheckerThresholds:
-    min_coverage: float = 0.7  # share of the sentence's content words found in the cited text
-    min_clause_coverage: float = 0.5  # the same, for the worst clause (an added claim)
-    min_similarity: float = 0.65  # cosine to the best cited sentence window (embedder only)
-    min_entailment: float = 0.5  # NLI probability of "entailment"
-    min_verbatim_words: int = 4  # shorter exact matches prove little ("Iran agreed.")
+# The checker's numbers live in newsrag/tuning.py; this name is what callers have used.
+CheckerThresholds = CheckingTuning
 
 
 class PairScorer(Protocol):
     """What we use of a sentence-transformers CrossEncoder (a fake can stand in)."""
 
-    def predict(self, sentences: Any, **kwargs: Any) -> Any: ...
+    def predict(self, inputs: list[tuple[str, str]], *, apply_softmax: bool) -> np.ndarray:
+        """One row of label probabilities per (premise, hypothesis) pair."""
+        ...
 
 
 # Sentence-initial capitalised words that are discourse, not names (LLMs open with them).
@@ -68,7 +64,6 @@ _DISCOURSE = frozenset(
     "therefore finally first second third yes no notably similarly subsequently previously "
     "currently recently today yesterday both neither either several many some".split()
 )
-_PREFIX = 5  # shortest stem that may match a longer one it starts ("announc" ~ "announcement")
 
 
 # A planted instruction to the model reading the passage, not a statement of the article.
@@ -106,21 +101,22 @@ def _word_key(text: str) -> str:
     return " " + " ".join(words(text)) + " "
 
 
-def _covered(term: str, terms: set[str], prefixes: set[str]) -> bool:
+def _covered(term: str, terms: set[str], prefixes: set[str], shortest: int) -> bool:
     """Exact stem match, or one stem is a prefix of the other ("deploy"/"deployment")."""
-    if term in terms or (len(term) >= _PREFIX and term in prefixes):
+    if term in terms or (len(term) >= shortest and term in prefixes):
         return True
-    return any(term[:n] in terms for n in range(_PREFIX, len(term)))
+    return any(term[:n] in terms for n in range(shortest, len(term)))
 
 
-def coverage(claim: str, evidence: str) -> tuple[float, list[str]]:
+def coverage(claim: str, evidence: str, tuning: CheckingTuning = CheckingTuning()) -> tuple[float, list[str]]:
     """Share of the claim's distinct content terms found in the evidence, and the missing ones."""
     claim_terms = list(dict.fromkeys(content_terms(claim)))
     if not claim_terms:
         return 1.0, []
     ev = set(content_terms(evidence))
-    prefixes = {t[:n] for t in ev for n in range(_PREFIX, len(t))}
-    missing = [t for t in claim_terms if not _covered(t, ev, prefixes)]
+    shortest = tuning.stem_prefix
+    prefixes = {t[:n] for t in ev for n in range(shortest, len(t))}
+    missing = [t for t in claim_terms if not _covered(t, ev, prefixes, shortest)]
     return 1.0 - len(missing) / len(claim_terms), missing
 
 
@@ -130,16 +126,16 @@ _CLAUSE_SPLIT = re.compile(
     r"|\s(?:and then|and later|and also)\b)\s*",
     re.I,
 )
-_MIN_CLAUSE_TERMS = 3
 
 
-def weakest_clause_coverage(claim: str, evidence: str) -> tuple[float, str]:
+def weakest_clause_coverage(claim: str, evidence: str, tuning: CheckingTuning = CheckingTuning()
+                            ) -> tuple[float, str]:
     """The lowest coverage of any clause with a few content words (catches an added claim)."""
     worst, worst_clause = 1.0, ""
     for clause in _CLAUSE_SPLIT.split(claim):
-        if len(set(content_terms(clause))) < _MIN_CLAUSE_TERMS:
+        if len(set(content_terms(clause))) < tuning.min_clause_terms:
             continue
-        cov, _ = coverage(clause, evidence)
+        cov, _ = coverage(clause, evidence, tuning)
         if cov < worst:
             worst, worst_clause = cov, clause
     return worst, worst_clause
@@ -149,7 +145,7 @@ def windows(text: str) -> list[Span]:
     """Each sentence of `text` and each pair of adjacent sentences, as spans into `text`."""
     spans = sentence_spans(text)
     out = list(spans)
-    out += [Span(a.start, b.end) for a, b in zip(spans, spans[1:])]
+    out += [Span(a.start, b.end) for a, b in zip(spans, spans[1:], strict=False)]
     return out
 
 
@@ -157,7 +153,8 @@ def _load_cross_encoder(name: str) -> PairScorer:
     try:
         from sentence_transformers import CrossEncoder
 
-        return CrossEncoder(name, device="cpu")
+        model: PairScorer = CrossEncoder(name, device="cpu")
+        return model
     except Exception as exc:  # missing files, no network, wrong architecture
         raise ConfigError(
             f"could not load the NLI model NEWSRAG_NLI_MODEL={name!r}: {type(exc).__name__}: {exc}",
@@ -165,7 +162,7 @@ def _load_cross_encoder(name: str) -> PairScorer:
         ) from exc
 
 
-def _entailment_index(model: Any) -> int:
+def _entailment_index(model: PairScorer) -> int:
     config = getattr(getattr(model, "model", None), "config", None) or getattr(model, "config", None)
     id2label = getattr(config, "id2label", None) or {}
     for idx, label in id2label.items():
@@ -183,7 +180,7 @@ class SupportChecker:
         embedder: Embedder | None = None,
         nli_model: str | None = None,
         *,
-        thresholds: CheckerThresholds = CheckerThresholds(),
+        thresholds: CheckingTuning = CheckingTuning(),
         nli: PairScorer | None = None,  # an already loaded CrossEncoder (tests inject a fake)
     ) -> None:
         self.embedder = embedder
@@ -199,7 +196,7 @@ class SupportChecker:
         if todo:
             if len(self._vectors) > 4096:
                 self._vectors.clear()
-            for text, vec in zip(todo, self.embedder.embed_documents(todo)):
+            for text, vec in zip(todo, self.embedder.embed_documents(todo), strict=True):
                 self._vectors[text] = np.asarray(vec, dtype=np.float32)
         return np.stack([self._vectors[t] for t in texts])
 
@@ -211,22 +208,24 @@ class SupportChecker:
 
     # --- locate
     def _window_scores(self, claim: str, text: str, use_embedder: bool = True,
-                       anchor_weight: float = 0.5) -> list[tuple[float, Span]]:
+                       use_anchors: bool = True) -> list[tuple[float, Span]]:
         spans = windows(text)
         if not spans:
             return []
+        t = self.thresholds
         anchors = find_anchors(claim)
+        anchor_weight = t.locate_anchor_weight if use_anchors else 0.0
         scored = []
         for span in spans:
             piece = span.of(text)
-            cov, _ = coverage(claim, piece)
+            cov, _ = coverage(claim, piece, t)
             hits = sum(anchor_in(a, piece) for a in anchors) / len(anchors) if anchors else 0.0
-            pair_penalty = 0.08 if "\n" in piece or len(sentence_spans(piece)) > 1 else 0.0
+            pair_penalty = t.locate_pair_penalty if "\n" in piece or len(sentence_spans(piece)) > 1 else 0.0
             scored.append((cov + anchor_weight * hits - pair_penalty, span))
         if self.embedder is not None and use_embedder:
             vecs = self._embed([claim, *[s.of(text) for _, s in scored]])
             sims = vecs[1:] @ vecs[0]
-            scored = [(score + float(sim), span) for (score, span), sim in zip(scored, sims)]
+            scored = [(score + float(sim), span) for (score, span), sim in zip(scored, sims, strict=True)]
         return scored
 
     def locate(self, sentence: str, passage: Passage) -> Span:
@@ -286,7 +285,7 @@ class SupportChecker:
                 f"{label} has '{conflict.evidence_agent}'"
             )
         if self._nli is not None:
-            return self._check_nli(claim, citations, label, reasons)
+            return self._check_nli(self._nli, claim, citations, label, reasons)
         return self._check_heuristic(claim, evidence, label, reasons)
 
     def _anchor_problems(self, claim: str, evidence: str, label: str) -> list[str]:
@@ -315,7 +314,7 @@ class SupportChecker:
             rest = rest[: a.start] + " " + rest[a.end :]
         best_windows = []
         for c in citations:
-            scored = self._window_scores(rest, c.passage, use_embedder=False, anchor_weight=0.0)
+            scored = self._window_scores(rest, c.passage, use_embedder=False, use_anchors=False)
             if scored:
                 best_windows.append(max(scored, key=lambda x: x[0])[1].of(c.passage))
         if not best_windows:
@@ -335,12 +334,12 @@ class SupportChecker:
     def _check_heuristic(self, claim: str, evidence: str, label: str, reasons: list[str]) -> SupportCheck:
         t = self.thresholds
         contradicted = bool(reasons)  # anchors or roles already failed
-        cov, missing = coverage(claim, evidence)
+        cov, missing = coverage(claim, evidence, t)
         ok = cov >= t.min_coverage
         if not ok:
             shown = ", ".join(f"'{m}'" for m in missing[:5])
             reasons.append(f"only {cov:.0%} of its content words are in {label} (missing {shown})")
-        clause_cov, clause = weakest_clause_coverage(claim, evidence)
+        clause_cov, clause = weakest_clause_coverage(claim, evidence, t)
         if clause_cov < t.min_clause_coverage:
             ok = False
             reasons.append(f"the part '{clause.strip()}' is mostly not in {label} ({clause_cov:.0%} of its words)")
@@ -352,21 +351,22 @@ class SupportChecker:
                 ok = False
                 reasons.append(f"closest sentence in {label} has similarity {sim:.2f} < {t.min_similarity:.2f}")
         if contradicted:
-            ok, score = False, min(score, 0.3)
+            ok, score = False, min(score, t.contradicted_score_cap)
         return SupportCheck(ok, round(float(score), 4), "heuristic", tuple(reasons))
 
-    def _check_nli(self, claim: str, citations: Sequence[Citation], label: str, reasons: list[str]) -> SupportCheck:
+    def _check_nli(self, nli: PairScorer, claim: str, citations: Sequence[Citation], label: str,
+                   reasons: list[str]) -> SupportCheck:
         premises = []
         for c in citations:
             best = max(self._window_scores(claim, c.passage) or [(0.0, Span(0, len(c.passage)))], key=lambda x: x[0])[1]
             premises.append(best.of(c.passage))
         if len(premises) > 1:
             premises.append(" ".join(premises))
-        probs = np.asarray(self._nli.predict([(p, claim) for p in premises], apply_softmax=True))
+        probs = np.asarray(nli.predict([(p, claim) for p in premises], apply_softmax=True))
         probs = probs.reshape(len(premises), -1)
         entail = float(np.max(probs[:, self._entail_idx]))
         ok = entail >= self.thresholds.min_entailment and not reasons
         if entail < self.thresholds.min_entailment:
             reasons.append(f"NLI entailment {entail:.2f} < {self.thresholds.min_entailment:.2f} for {label}")
-        score = entail if not reasons or ok else min(entail, 0.3)
+        score = entail if not reasons or ok else min(entail, self.thresholds.contradicted_score_cap)
         return SupportCheck(ok, round(score, 4), "nli", tuple(reasons))

@@ -26,6 +26,7 @@ import re
 from collections.abc import Sequence
 
 from newsrag.text import content_terms, words
+from newsrag.tuning import ConversationTuning
 from newsrag.types import Turn
 from rag.anchors import find_anchors, person_score, question_kind, role_match
 from rag.citations import strip_markers
@@ -70,23 +71,20 @@ def person_name(text: str) -> str | None:
     return best[2] if best else None
 
 
-SHORT_ANSWER_WORDS = 8  # an answer this short is the entity itself ("Marzieh Afkham.")
-
-
-def answered_entity(turn: Turn) -> str | None:
+def answered_entity(turn: Turn, max_words: int = ConversationTuning.short_answer_words) -> str | None:
     """The previous answer itself when it is short enough to be the entity ("Marzieh Afkham.")."""
     answer = strip_markers(turn.answer).strip().rstrip(".!").strip()
-    if not answer or len(answer.split()) > SHORT_ANSWER_WORDS:
+    if not answer or len(answer.split()) > max_words:
         return None
     return re.sub(r"^(The|A|An)\b", lambda m: m.group(0).lower(), answer)
 
 
-def _person_of(turn: Turn) -> str | None:
+def _person_of(turn: Turn, short_answer_words: int) -> str | None:
     """The person a turn is about: for a "who" question, the short answer itself or the person
     whose role best matches the question; otherwise the latest person-like name."""
     answer = strip_markers(turn.answer)
     if question_kind(turn.question) in ("person", "who"):
-        entity = answered_entity(turn)
+        entity = answered_entity(turn, short_answer_words)
         anchors = find_anchors(entity) if entity else []
         if entity and anchors and anchors[0].kind == "name":
             return entity
@@ -146,7 +144,7 @@ def _what_about(rest: str, previous_question: str) -> str:
     return f"{previous_question.rstrip('?').strip()} {target}?"
 
 
-def condense_question(history: Sequence[Turn], question: str) -> str:
+def condense_question(history: Sequence[Turn], question: str, tuning: ConversationTuning = ConversationTuning()) -> str:
     """A standalone query for `question`, given the finished turns before it."""
     question = question.strip()
     if not is_follow_up(question, history):
@@ -159,13 +157,13 @@ def condense_question(history: Sequence[Turn], question: str) -> str:
     if _has_word(question, _PERSONAL):
         name = None
         for turn in reversed(history):
-            name = _person_of(turn)
+            name = _person_of(turn, tuning.short_answer_words)
             if name:
                 break
         if name:
             return _replace_personal(question, name)
     if re.search(r"\b(it|its)\b", question, re.I) and question_kind(prev.question) not in ("person", "who"):
-        entity = answered_entity(prev)
+        entity = answered_entity(prev, tuning.short_answer_words)
         if entity:
             return _replace_it(question, entity)
     context = key_context(prev.question) or key_context(prev_answer)

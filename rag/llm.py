@@ -1,8 +1,8 @@
 """Chat-model adapters: an OpenAI-compatible server or an in-process llama.cpp GGUF.
 
-`build_chat_model(settings)` picks one from the settings and returns an object that
-implements `newsrag.protocols.ChatModel` (complete / stream with a system prompt), or
-None when no LLM is configured. llama-index's LLM classes stay inside this module:
+`build_chat_model(settings)` builds the one `newsrag.settings.configured_answerer` names and
+returns an object that implements `newsrag.protocols.ChatModel` (complete / stream with a
+system prompt), or None when no LLM is configured. llama-index's LLM classes stay inside this module:
 `OpenAILike` (llama_index.llms.openai_like) for servers such as llama.cpp's
 `python -m llama_cpp.server`, vLLM or Ollama, and `LlamaCPP` (llama_index.llms.llama_cpp,
 the optional `.[llm]` extra) for a local GGUF file.
@@ -23,7 +23,7 @@ from typing import Any
 
 from newsrag.errors import BackendError, ConfigError
 from newsrag.protocols import ChatModel
-from newsrag.settings import Settings
+from newsrag.settings import Settings, configured_answerer
 
 _MAX_RETRIES = 1  # one retry smooths a blip; more only delays the offline fallback
 
@@ -198,15 +198,16 @@ class LlamaCppChatModel:
 
 
 def build_chat_model(settings: Settings) -> ChatModel | None:
-    """The configured chat model, or None for the offline answerer.
+    """The configured chat model, or None when no LLM is configured (offline answers only).
 
-    settings.answerer chooses: "offline" -> None; "openai" -> needs NEWSRAG_LLM_BASE_URL;
-    "llamacpp" -> needs NEWSRAG_LLM_GGUF_PATH. Loading a GGUF takes seconds; a server
-    adapter is cheap and does not contact the server until the first question.
+    `newsrag.settings.configured_answerer` decides which: "openai" needs NEWSRAG_LLM_BASE_URL,
+    "llamacpp" NEWSRAG_LLM_GGUF_PATH. Loading a GGUF takes seconds; a server adapter is cheap
+    and does not contact the server until the first question.
     """
-    if settings.answerer == "offline":
+    backend = configured_answerer(settings).llm
+    if backend is None:
         return None
-    if settings.answerer == "openai":
+    if backend == "openai":
         if not settings.llm_base_url:
             raise ConfigError("NEWSRAG_ANSWERER=openai needs NEWSRAG_LLM_BASE_URL, got none",
                               fix="set NEWSRAG_LLM_BASE_URL=http://127.0.0.1:8080/v1 (and NEWSRAG_LLM_MODEL)")
@@ -214,13 +215,10 @@ def build_chat_model(settings: Settings) -> ChatModel | None:
             settings.llm_base_url, settings.llm_model or "default", api_key=settings.llm_api_key,
             timeout_s=settings.llm_timeout_s, max_tokens=settings.llm_max_tokens, temperature=settings.llm_temperature,
         )
-    if settings.answerer == "llamacpp":
-        if settings.llm_gguf_path is None:
-            raise ConfigError("NEWSRAG_ANSWERER=llamacpp needs NEWSRAG_LLM_GGUF_PATH, got none",
-                              fix="set NEWSRAG_LLM_GGUF_PATH to a .gguf model file")
-        return LlamaCppChatModel(
-            settings.llm_gguf_path, max_tokens=settings.llm_max_tokens, temperature=settings.llm_temperature,
-            timeout_s=settings.llm_timeout_s,
-        )
-    raise ConfigError(f"expected NEWSRAG_ANSWERER offline, openai or llamacpp, got {settings.answerer!r}",
-                      fix="set NEWSRAG_ANSWERER to one of offline, openai, llamacpp")
+    if settings.llm_gguf_path is None:
+        raise ConfigError("NEWSRAG_ANSWERER=llamacpp needs NEWSRAG_LLM_GGUF_PATH, got none",
+                          fix="set NEWSRAG_LLM_GGUF_PATH to a .gguf model file")
+    return LlamaCppChatModel(
+        settings.llm_gguf_path, max_tokens=settings.llm_max_tokens, temperature=settings.llm_temperature,
+        timeout_s=settings.llm_timeout_s,
+    )

@@ -22,21 +22,22 @@ from collections.abc import Callable, Mapping, Sequence
 
 from newsrag.errors import BackendError
 from newsrag.protocols import ChatModel
+from newsrag.tuning import AnsweringTuning
 from newsrag.types import Passage
 from rag.citations import bounds_check, is_refusal_sentence, parse_cited_text
 from rag.draft import Draft, DraftSentence
 from rag.prompts import ANSWER_SYSTEM_PROMPT, REFUSAL_TEXT, render_answer_prompt
 
-DEFAULT_MAX_PASSAGE_CHARS = 1200  # ~300 tokens: six passages fit a 4k context with room to answer
-_MAX_SENTENCES = 12  # a runaway model's babble is cut here; the prompt asks for four
-
 
 class LLMAnswerer:
-    def __init__(self, model: ChatModel, max_passage_chars: int = DEFAULT_MAX_PASSAGE_CHARS) -> None:
-        if max_passage_chars < 50:
-            raise ValueError(f"expected max_passage_chars >= 50, got {max_passage_chars}")
+    def __init__(self, model: ChatModel, max_passage_chars: int = AnsweringTuning.llm_max_passage_chars,
+                 max_sentences: int = AnsweringTuning.llm_max_sentences) -> None:
+        shortest = AnsweringTuning.llm_min_passage_chars
+        if max_passage_chars < shortest:
+            raise ValueError(f"expected max_passage_chars >= {shortest}, got {max_passage_chars}")
         self.model = model
         self.max_passage_chars = max_passage_chars
+        self.max_sentences = max_sentences
         self.name = model.name
 
     def prompt(self, question: str, passages: Sequence[Passage],
@@ -60,19 +61,20 @@ class LLMAnswerer:
             parts.append(delta)
             if on_token is not None:
                 on_token(delta)
-        return parse_answer("".join(parts), len(passages), model_name=self.name)
+        return parse_answer("".join(parts), len(passages), model_name=self.name, max_sentences=self.max_sentences)
 
 
-def parse_answer(text: str, passage_count: int, *, model_name: str = "the model") -> Draft:
+def parse_answer(text: str, passage_count: int, *, model_name: str = "the model",
+                 max_sentences: int = AnsweringTuning.llm_max_sentences) -> Draft:
     """A Draft from the model's full answer text (public so it can be tested on its own)."""
     parsed = parse_cited_text(text.strip())
     if not parsed:
         raise BackendError(f"{model_name} returned no usable text (got {text[:80]!r})",
                            fix="check the model and its chat template, or answer offline")
     notes: list[str] = []
-    if len(parsed) > _MAX_SENTENCES:
-        notes.append(f"answer cut to {_MAX_SENTENCES} of {len(parsed)} sentences")
-        parsed = parsed[:_MAX_SENTENCES]
+    if len(parsed) > max_sentences:
+        notes.append(f"answer cut to {max_sentences} of {len(parsed)} sentences")
+        parsed = parsed[:max_sentences]
     sentences: list[DraftSentence] = []
     dropped_all: list[int] = []
     for sentence in parsed:

@@ -16,10 +16,10 @@ import re
 from collections.abc import Sequence
 
 from newsrag.protocols import ChatModel
+from newsrag.tuning import ConversationTuning
 from newsrag.types import Turn
 from rag.prompts import CONDENSE_SYSTEM_PROMPT, render_condense_prompt
 
-_MAX_HISTORY_TURNS = 4  # older turns rarely hold the referent and cost context
 _PREFIXES = re.compile(r"^\s*(?:standalone question|rewritten question|question)\s*:\s*", re.I)
 
 
@@ -31,16 +31,17 @@ def _clean(output: str) -> str:
     return text
 
 
-def condense_with_llm(model: ChatModel, history: Sequence[Turn], question: str) -> str:
+def condense_with_llm(model: ChatModel, history: Sequence[Turn], question: str,
+                      tuning: ConversationTuning = ConversationTuning()) -> str:
     """A standalone version of `question`; unchanged when there is no history.
 
     Raises BackendError when the model fails; returns `question` when its output is unusable.
     """
     if not history:
         return question
-    prompt = render_condense_prompt(list(history)[-_MAX_HISTORY_TURNS:], question)
+    prompt = render_condense_prompt(list(history)[-tuning.llm_history_turns:], question, tuning.llm_answer_chars)
     rewritten = _clean(model.complete(CONDENSE_SYSTEM_PROMPT, prompt))
-    limit = max(300, 4 * len(question))
+    limit = max(tuning.llm_rewrite_floor_chars, tuning.llm_rewrite_length_factor * len(question))
     if len(rewritten) < 3 or len(rewritten) > limit or not re.search(r"[^\W\d_]", rewritten):
         return question
     return rewritten

@@ -17,6 +17,8 @@ No LLM is involved. For one question:
 Sentences are quoted verbatim with their exact spans, so every citation is a real
 sentence of a real passage. Every number that makes a decision is fitted on data by
 `evals/fit.py` and stored with the model; nothing here is tuned by hand to an article.
+The few limits that are not fitted (when an extra sentence repeats a chosen one, how
+many sentences an LLM is shown) are in `newsrag.tuning.AnsweringTuning`.
 
 Deliberately left out: paraphrase and summarisation (the LLM answerer's job) and
 synonyms beyond what the sentence vectors capture.
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from newsrag.protocols import Embedder
+from newsrag.tuning import AnsweringTuning
 from newsrag.types import Passage
 from rag.dedup import containment, shingles
 from rag.draft import Draft, DraftSentence, Evidence
@@ -37,8 +40,6 @@ from rag.sentence_features import CandidateSet, build_candidates
 from rag.sentence_scorer import SentenceScorer
 from rag.sentence_source import SentenceSource
 from rag.short_answer import ShortAnswer, short_answer
-
-_DUPLICATE_CONTAINMENT = 0.6  # an extra sentence mostly inside a chosen one repeats it
 
 KIND_WANTED = {"when": "a date", "number": "a number", "duration": "a length of time", "amount": "an amount",
                "person": "a person's name", "who": "a name", "where": "a place"}
@@ -53,7 +54,8 @@ class Scored:
     confidence: float  # P(quoting the best sentences answers right): compared with the threshold
 
 
-def choose(scored: Scored, threshold: float, extra_share: float, max_sentences: int) -> list[int]:
+def choose(scored: Scored, threshold: float, extra_share: float, max_sentences: int,
+           repeat_containment: float = AnsweringTuning.repeat_containment) -> list[int]:
     """Indices of the candidates to quote, in reading order; [] means refuse."""
     probs = scored.probabilities
     if not len(probs) or scored.confidence < threshold:
@@ -69,7 +71,7 @@ def choose(scored: Scored, threshold: float, extra_share: float, max_sentences: 
             if len(chosen) >= max_sentences or probs[i] < floor:
                 break
             mine = shingles(cands[i].text)
-            if any(containment(mine, other) >= _DUPLICATE_CONTAINMENT for other in kept):
+            if any(containment(mine, other) >= repeat_containment for other in kept):
                 continue
             chosen.append(i)
             kept.append(mine)
@@ -83,8 +85,10 @@ class OfflineAnswerer:
     name = "offline"
 
     def __init__(self, *, scorer: SentenceScorer, sentences: SentenceSource, embedder: Embedder,
-                 idf: Callable[[str], float] | None = None, refusal_threshold: float | None = None) -> None:
+                 idf: Callable[[str], float] | None = None, refusal_threshold: float | None = None,
+                 tuning: AnsweringTuning = AnsweringTuning()) -> None:
         self.scorer = scorer
+        self.tuning = tuning
         self.sentences = sentences
         self.embedder = embedder
         self.idf = idf
@@ -107,7 +111,8 @@ class OfflineAnswerer:
         query_embedding: np.ndarray | None = None,
     ) -> Draft:
         scored = self.score(question, passages, query_embedding)
-        chosen = choose(scored, self.refusal_threshold, self.scorer.extra_share, self.scorer.max_sentences)
+        chosen = choose(scored, self.refusal_threshold, self.scorer.extra_share, self.scorer.max_sentences,
+                        self.tuning.repeat_containment)
         if not chosen:
             return Draft((), True, (refusal_reason(scored, self.refusal_threshold),), confidence=scored.confidence)
         cands = scored.candidates.candidates
@@ -123,10 +128,12 @@ class OfflineAnswerer:
         return Draft(sentences, False, short=short.text if short else None, confidence=scored.confidence)
 
     def evidence_for_llm(self, question: str, passages: Sequence[Passage],
-                         query_embedding: np.ndarray | None = None, limit: int = 8) -> dict[int, list[str]]:
-        """The `limit` most probable candidate sentences, by passage number, in article order."""
+                         query_embedding: np.ndarray | None = None) -> dict[int, list[str]]:
+        """The most probable candidate sentences (`tuning.llm_evidence_sentences` of them), by
+        passage number, in article order."""
         scored = self.score(question, passages, query_embedding)
         cands = scored.candidates.candidates
+        limit = self.tuning.llm_evidence_sentences
         top = sorted(np.argsort(-scored.probabilities, kind="stable")[:limit],
                      key=lambda i: (cands[i].passage_number, cands[i].start))
         out: dict[int, list[str]] = {}
@@ -152,5 +159,6 @@ def refusal_reason(scored: Scored, threshold: float) -> str:
     wanted = KIND_WANTED.get(cands.kind)
     best = scored.confidence
     if wanted:
-        return f"no retrieved sentence clearly gives {wanted} for this question (best {best:.2f}, needed {threshold:.2f})"
+        return (f"no retrieved sentence clearly gives {wanted} for this question "
+                f"(best {best:.2f}, needed {threshold:.2f})")
     return f"no retrieved sentence clearly answers this question (best {best:.2f}, needed {threshold:.2f})"

@@ -94,7 +94,7 @@ def render_answer_prompt(question: str, passages: Sequence[Passage], max_passage
                                          question=question.strip())
 
 
-def render_condense_prompt(history: Sequence[Turn], question: str, max_answer_chars: int = 600) -> str:
+def render_condense_prompt(history: Sequence[Turn], question: str, max_answer_chars: int) -> str:
     lines = []
     for turn in history:
         answer = _one_line(turn.answer)

@@ -20,15 +20,15 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
 from newsrag.errors import InputError
-from newsrag.settings import Settings
 from newsrag.protocols import Embedder, IndexReader
+from newsrag.settings import Settings
 from newsrag.text import words
+from newsrag.tuning import RetrievalTuning
 from newsrag.types import Chunk, Passage, SearchFilter
 from rag.bm25 import LexicalCache, LexicalIndex
 from rag.dedup import drop_near_duplicates
@@ -91,9 +91,9 @@ class HybridRetriever:
         reader: IndexReader,
         embedder: Embedder,
         *,
-        top_k: int = 6,
-        candidate_k: int = 30,
-        rrf_k: int = 60,
+        top_k: int,
+        candidate_k: int,
+        rrf_k: int,
         reranker: CrossEncoderReranker | None = None,
     ) -> None:
         self.embedder = embedder
@@ -106,8 +106,9 @@ class HybridRetriever:
     @classmethod
     def from_settings(cls, settings: Settings, reader: IndexReader, embedder: Embedder,
                       reranker: CrossEncoderReranker | None = None) -> HybridRetriever:
+        tuning = RetrievalTuning.from_settings(settings)
         return cls(
-            reader, embedder, top_k=settings.top_k, candidate_k=settings.candidate_k, rrf_k=settings.rrf_k,
+            reader, embedder, top_k=tuning.top_k, candidate_k=tuning.candidate_k, rrf_k=tuning.rrf_k,
             reranker=reranker,
         )
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from newsrag.text import normalize, stem
 from newsrag.vocab import mapping
-from rag.anchors import find_anchors, name_key
+from rag.anchors import Anchor, find_anchors, name_key
 
 # Common irregular past forms in news copy (regular ones end in "-ed").
 _IRREGULAR_PAST = frozenset(mapping("irregular_verbs"))  # "told", "met", "sent", ...
@@ -120,8 +120,8 @@ def find_role_reversal(claim: str, evidence_sentences: Sequence[str]) -> RoleCon
     return None
 
 
-def _display(anchors: Sequence[object], word: str) -> str:
+def _display(anchors: Sequence[Anchor], word: str) -> str:
     for a in anchors:
-        if _name_word(a.text) == word:  # type: ignore[attr-defined]
-            return a.text  # type: ignore[attr-defined]
+        if _name_word(a.text) == word:
+            return a.text
     return word

@@ -265,7 +265,7 @@ def _relative_features(rows: list[tuple[Passage, int, _Sent, list[float]]]) -> N
 
 
 def _bigrams(terms: Sequence[str]) -> frozenset[tuple[str, str]]:
-    return frozenset(zip(terms, terms[1:]))
+    return frozenset(zip(terms, terms[1:], strict=False))
 
 
 def _share_true(flags: Sequence[bool]) -> float:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -92,9 +93,11 @@ class Logistic:
                 "intercept": self.intercept}
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> Logistic:
-        return cls(np.asarray(data["mean"], dtype=np.float64), np.asarray(data["scale"], dtype=np.float64),
-                   np.asarray(data["coef"], dtype=np.float64), float(data["intercept"]))  # type: ignore[arg-type]
+    def from_dict(cls, data: Mapping[str, object], where: str = "the scorer file") -> Logistic:
+        def vector(key: str) -> np.ndarray:
+            return np.asarray(_field(data, key, where), dtype=np.float64)
+
+        return cls(vector("mean"), vector("scale"), vector("coef"), _number(data, "intercept", where))
 
 
 @dataclass(frozen=True)
@@ -131,24 +134,54 @@ class SentenceScorer:
         }
 
 
-def scorer_from_dict(data: dict[str, object], where: str) -> SentenceScorer:
+def _field(data: Mapping[str, object], key: str, where: str) -> object:
+    if key not in data:
+        raise ConfigError(f"expected the field {key!r} in the sentence scorer {where}, got none",
+                          fix="refit it with `make fit`")
+    return data[key]
+
+
+def _number(data: Mapping[str, object], key: str, where: str) -> float:
+    value = _field(data, key, where)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"expected a number for {key!r} in the sentence scorer {where}, got {value!r}",
+                          fix="refit it with `make fit`")
+    return float(value)
+
+
+def _names(value: object, key: str, where: str) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"expected a list of names for {key!r} in the sentence scorer {where}, got {value!r}",
+                          fix="refit it with `make fit`")
+    return tuple(str(v) for v in value)
+
+
+def _section(data: Mapping[str, object], key: str, where: str) -> Mapping[str, object]:
+    value = _field(data, key, where)
+    if not isinstance(value, dict):
+        raise ConfigError(f"expected an object for {key!r} in the sentence scorer {where}, got {value!r}",
+                          fix="refit it with `make fit`")
+    return value
+
+
+def scorer_from_dict(data: Mapping[str, object], where: str) -> SentenceScorer:
     from rag.sentence_features import FEATURES
 
     if data.get("version") != MODEL_VERSION:
-        raise ConfigError(f"expected a sentence scorer of version {MODEL_VERSION} in {where}, got {data.get('version')!r}",
-                          fix="refit it with `make fit`")
-    features = tuple(data["features"])  # type: ignore[arg-type]
-    question = tuple(data.get("question_features", ()))  # type: ignore[arg-type]
+        raise ConfigError(f"expected a sentence scorer of version {MODEL_VERSION} in {where}, "
+                          f"got {data.get('version')!r}", fix="refit it with `make fit`")
+    features = _names(_field(data, "features", where), "features", where)
+    question = _names(data.get("question_features", ()), "question_features", where)
     if features != FEATURES or question != QUESTION_FEATURES:
         raise ConfigError(f"expected the scorer in {where} to use the features {FEATURES} and {QUESTION_FEATURES}, "
                           f"got {features} and {question}",
                           fix="refit it with `make fit` after changing the features")
     return SentenceScorer(
         features=features,
-        sentence=Logistic.from_dict(data["sentence"]),  # type: ignore[arg-type]
-        question=Logistic.from_dict(data["question"]),  # type: ignore[arg-type]
-        refusal_threshold=float(data["refusal_threshold"]),  # type: ignore[arg-type]
-        extra_share=float(data["extra_share"]), max_sentences=int(data["max_sentences"]),  # type: ignore[arg-type]
+        sentence=Logistic.from_dict(_section(data, "sentence", where), where),
+        question=Logistic.from_dict(_section(data, "question", where), where),
+        refusal_threshold=_number(data, "refusal_threshold", where),
+        extra_share=_number(data, "extra_share", where), max_sentences=int(_number(data, "max_sentences", where)),
     )
 
 
@@ -165,4 +198,7 @@ def load_scorer(path: str | None = None) -> SentenceScorer:
     except (OSError, json.JSONDecodeError) as exc:
         raise ConfigError(f"expected a fitted sentence scorer (JSON) at {location}, got {type(exc).__name__}: {exc}",
                           fix="run `make fit` to write it, or point NEWSRAG_SCORER_PATH at a fitted file") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"expected a fitted sentence scorer (a JSON object) at {location}, got {type(data).__name__}",
+                          fix="run `make fit` to write it, or point NEWSRAG_SCORER_PATH at a fitted file")
     return scorer_from_dict(data, str(location))

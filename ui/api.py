@@ -12,11 +12,11 @@ Deliberately left out: sessions on the server; the API is stateless.
 """
 
 from collections.abc import Callable
-from typing import Any
 
 import gradio as gr
 
 from newsrag.errors import NewsragError
+from newsrag.protocols import AssistantService
 from newsrag.settings import Settings
 from newsrag.types import Turn, to_jsonable
 from ui.options import build_options
@@ -24,7 +24,7 @@ from ui.options import build_options
 MAX_HISTORY_TURNS = 50
 
 
-def parse_history(history: Any) -> tuple[Turn, ...]:
+def parse_history(history: object) -> tuple[Turn, ...]:
     """[{"question": .., "answer": ..}, ...] -> Turns; anything else is a clear error."""
     if history in (None, ""):
         return ()
@@ -45,7 +45,7 @@ def parse_history(history: Any) -> tuple[Turn, ...]:
     return tuple(turns)
 
 
-def make_ask_endpoint(assistant: Any, settings: Settings) -> Callable[..., dict]:
+def make_ask_endpoint(assistant: AssistantService, settings: Settings) -> Callable[..., dict]:
     def ask(
         question: str,
         history: list | None = None,

@@ -6,6 +6,14 @@ panel. Right: tabs with the sources of the latest answer (cited sentence highlig
 whole article on demand), "why this answer" (query searched, passages and scores,
 timings), the index status, and uploading articles.
 
+The settings panel is always in the page, shown and hidden by the "Settings" button in
+the browser alone (no server round trip). It is not a closed `gr.Accordion` on purpose: Gradio
+6 mounts a closed accordion's controls only when it is first opened, then one animation
+frame later re-applies their server-side initial values, so a value typed in that window
+(a quick user, a busy machine) silently reverted to the default and the question was asked
+with it. The ask event takes every control as an input, so a question uses exactly the
+values the controls show when it is asked.
+
 Each browser tab keeps its own `Conversation` in a `gr.State`. The events call
 `ui.handlers.ChatHandlers`; all HTML comes from `ui.render` / `ui.panels`, which escape
 every untrusted string; the Chatbot shows it with markdown off and Gradio's sanitizer
@@ -17,17 +25,16 @@ the index (that is `index/`; uploads call the Indexer and then `assistant.refres
 
 from __future__ import annotations
 
-from typing import Any
-
 import gradio as gr
 
-from newsrag.settings import Settings
+from newsrag.protocols import AssistantService
+from newsrag.settings import Settings, configured_answerer
 from ui import panels, render
 from ui.api import make_ask_endpoint
 from ui.handlers import ChatHandlers, IndexFiles
-from ui.options import ANSWERER_CHOICES, default_answerer, llm_configured
+from ui.options import answerer_choices
 from ui.state import Conversation
-from ui.styles import SCROLL_TO_QUOTE_JS
+from ui.styles import SCROLL_TO_QUOTE_JS, TOGGLE_SETTINGS_JS
 from ui.uploads import ALLOWED_SUFFIXES
 
 
@@ -37,10 +44,10 @@ def pick_example(evt: gr.SelectData) -> str:
     return str(value.get("text", "")) if isinstance(value, dict) else str(value or "")
 
 
-def build_app(assistant: Any, settings: Settings, *, index_files: IndexFiles | None = None) -> gr.Blocks:
+def build_app(assistant: AssistantService, settings: Settings, *, index_files: IndexFiles | None = None) -> gr.Blocks:
     handlers = ChatHandlers(assistant, settings, index_files)
-    examples = [{"text": q} for q in handlers.example_questions()]
-    has_llm = llm_configured(settings)
+    choices = answerer_choices(settings)
+    has_llm = len(choices) > 1
 
     with gr.Blocks(title="newsrag: sourced answers from your news articles", analytics_enabled=False) as demo:
         conv = gr.State(Conversation())
@@ -50,6 +57,7 @@ def build_app(assistant: Any, settings: Settings, *, index_files: IndexFiles | N
             elem_id="nr-header",
             js_on_load=None,
         )
+        index_line = gr.HTML(elem_id="nr-index-line", js_on_load=None)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=340, elem_id="nr-main"):
                 chatbot = gr.Chatbot(
@@ -62,7 +70,7 @@ def build_app(assistant: Any, settings: Settings, *, index_files: IndexFiles | N
                     latex_delimiters=[],
                     feedback_options=None,
                     buttons=["copy"],
-                    examples=examples or None,
+                    examples=None,  # filled by the page's load event: the page is up before the index is open
                     placeholder="Ask a question about the indexed articles, or pick an example.",
                 )
                 with gr.Row(equal_height=True):
@@ -78,10 +86,11 @@ def build_app(assistant: Any, settings: Settings, *, index_files: IndexFiles | N
                     )
                     send = gr.Button("Ask", variant="primary", elem_id="nr-send", scale=1, min_width=70)
                     new_chat = gr.Button("New chat", elem_id="nr-new", scale=1, min_width=110)
-                with gr.Accordion("Settings", open=False, elem_id="nr-settings"):
+                settings_button = gr.Button("Settings", size="sm", elem_id="nr-settings-toggle")
+                with gr.Group(elem_id="nr-settings"):
                     answerer = gr.Radio(
-                        list(ANSWERER_CHOICES) if has_llm else ["offline"],
-                        value=default_answerer(settings) if has_llm else "offline",
+                        list(choices),
+                        value=configured_answerer(settings).default if has_llm else "offline",
                         label="Answerer",
                         info="offline: extractive, no LLM"
                         + ("" if has_llm else " (no LLM configured: set NEWSRAG_LLM_BASE_URL)"),
@@ -118,6 +127,9 @@ def build_app(assistant: Any, settings: Settings, *, index_files: IndexFiles | N
                         upload_btn = gr.Button("Add to index", variant="primary", elem_id="nr-upload")
                         upload_report = gr.HTML(elem_id="nr-upload-report", js_on_load=None)
 
+        settings_button.click(None, None, None, js=TOGGLE_SETTINGS_JS, api_visibility="private")
+        # The settings travel with each question as inputs (read from the controls when it is
+        # asked), never through state another event updates.
         ask_inputs = [question, conv, answerer, top_k, strict, sources, date_from, date_to]
         ask_outputs = [chatbot, conv, sources_panel, why_panel, question]
         ask_event = dict(fn=handlers.respond, inputs=ask_inputs, outputs=ask_outputs, api_visibility="private")
@@ -135,7 +147,10 @@ def build_app(assistant: Any, settings: Settings, *, index_files: IndexFiles | N
         upload_btn.click(
             handlers.upload, [files], [upload_report, status_panel, files], api_visibility="private"
         )
-        refresh.click(handlers.status, None, status_panel, api_visibility="private")
+        refresh.click(handlers.status, None, status_panel, api_visibility="private").then(
+            handlers.index_line, None, index_line, api_visibility="private")
         demo.load(handlers.status, None, status_panel, api_visibility="private")
+        demo.load(handlers.index_line, None, index_line, api_visibility="private")
+        demo.load(handlers.examples_update, None, chatbot, api_visibility="private")
         gr.api(make_ask_endpoint(assistant, settings), api_name="ask")
     return demo

@@ -1,7 +1,8 @@
 """What the page's events do: answer (streamed), start a new chat, upload and index files.
 
-`ChatHandlers` holds the Assistant and Settings and exposes plain methods that
-`ui/app.py` wires to Gradio events; tests call them directly with a fake assistant.
+`ChatHandlers` holds the assistant (any `newsrag.protocols.AssistantService`) and Settings
+and exposes plain methods that `ui/app.py` wires to Gradio events; tests call them directly
+with a fake assistant.
 Errors the user can act on (`NewsragError`) become a message in the chat or the upload
 report; anything unexpected is logged and shown as a short error, never a dead page.
 
@@ -14,11 +15,12 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 import gradio as gr
 
+from index.progress import IndexProgress, ProgressCallback
 from newsrag.errors import IndexStateError, NewsragError
+from newsrag.protocols import AssistantService
 from newsrag.settings import Settings
 from newsrag.types import Answer, Article, IndexReport
 from ui import panels, render
@@ -38,15 +40,21 @@ def user_text(exc: NewsragError) -> str:
 
 
 # (paths, progress callback) -> IndexReport; the real one wraps index.pipeline.Indexer.
-IndexFiles = Callable[[Sequence[Path], Callable[[Any], None]], IndexReport]
+IndexFiles = Callable[[Sequence[Path], ProgressCallback], IndexReport]
+
+# What an event returns for one output besides a new value: Gradio's `gr.skip()` ("leave it
+# as it is") or `gr.update(...)` (change some of its properties), both plain dicts to Gradio.
+Update = dict[str, object]
+Messages = list[dict[str, str]]  # the Chatbot's value (ui.state.Conversation.messages)
+# (chat, conversation, sources panel, why panel, question box): what every chat event returns.
+ChatOutputs = tuple[Messages, Conversation, str | Update, str | Update, str | Update]
 
 
-
-def default_index_files(settings: Settings, assistant: Any) -> IndexFiles:
-    def index_files(paths: Sequence[Path], progress: Callable[[Any], None]) -> IndexReport:
+def default_index_files(settings: Settings, assistant: AssistantService) -> IndexFiles:
+    def index_files(paths: Sequence[Path], progress: ProgressCallback) -> IndexReport:
         from index.pipeline import Indexer
 
-        indexer = Indexer.from_settings(settings, embedder=getattr(assistant, "embedder", None))
+        indexer = Indexer.from_settings(settings, embedder=assistant.embedder)
         return indexer.index(list(paths), progress=progress)
 
     return index_files
@@ -55,7 +63,7 @@ def default_index_files(settings: Settings, assistant: Any) -> IndexFiles:
 class ChatHandlers:
     """The functions the page's events call; plain methods so they are easy to test."""
 
-    def __init__(self, assistant: Any, settings: Settings, index_files: IndexFiles | None = None) -> None:
+    def __init__(self, assistant: AssistantService, settings: Settings, index_files: IndexFiles | None = None) -> None:
         self.assistant = assistant
         self.settings = settings
         self.index_files = index_files or default_index_files(settings, assistant)
@@ -76,6 +84,16 @@ class ChatHandlers:
             log.info("no example questions: %s", exc)
             return []
 
+    def examples_update(self) -> Update:
+        """The chat's example questions, drawn from the index (waits for it to open on a fresh start)."""
+        return gr.update(examples=[{"text": q} for q in self.example_questions()] or None)
+
+    def index_line(self) -> str:
+        try:
+            return panels.index_line_html(self.assistant.status())
+        except NewsragError as exc:
+            return panels.index_line_html(None, user_text(exc))
+
     def status(self) -> str:
         try:
             return panels.status_html(self.assistant.status())
@@ -94,7 +112,7 @@ class ChatHandlers:
         sources: str,
         date_from: str,
         date_to: str,
-    ) -> Iterator[tuple[Any, ...]]:
+    ) -> Iterator[ChatOutputs]:
         """Streams (chat, conversation, sources, why, question box) as the answer grows."""
         conv = conv or Conversation()
         question = (question or "").strip()
@@ -154,7 +172,7 @@ class ChatHandlers:
             gr.skip(),
         )
 
-    def new_chat(self) -> tuple[Any, ...]:
+    def new_chat(self) -> ChatOutputs:
         empty = Conversation()
         return [], empty, render.sources_html(None, self.article), panels.why_html(None), ""
 
@@ -163,8 +181,8 @@ class ChatHandlers:
     def upload(
         self,
         files: list[str] | None,
-        progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio finds its progress bar by this default
-    ) -> tuple[str, str, Any]:
+        progress: gr.Progress | None = gr.Progress(),  # noqa: B008 - Gradio finds its progress bar by this default
+    ) -> tuple[str, str, Update | None]:
         """Save, index and report; returns (report, index status, cleared file box)."""
         given = [Path(f) for f in (files or []) if f]
         if not given:
@@ -175,12 +193,11 @@ class ChatHandlers:
         problems = list(saved.problems)
         if saved.paths:
 
-            def on_progress(event: Any) -> None:
+            def on_progress(event: IndexProgress) -> None:
                 if progress is None:
                     return
-                fraction = getattr(event, "fraction", None)
-                label = f"{getattr(event, 'stage', '')}: {getattr(event, 'message', '')}".strip(": ")
-                progress(fraction, desc=label or "indexing")
+                label = f"{event.stage}: {event.message}".strip(": ")
+                progress(event.fraction, desc=label or "indexing")
 
             try:
                 with self._index_lock:

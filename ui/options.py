@@ -12,18 +12,15 @@ from __future__ import annotations
 import datetime as dt
 
 from newsrag.errors import InputError
-from newsrag.settings import Settings
+from newsrag.settings import Settings, configured_answerer
 from newsrag.types import AskOptions, SearchFilter
 
 ANSWERER_CHOICES = ("offline", "llm")
 
 
-def llm_configured(settings: Settings) -> bool:
-    return bool(settings.llm_base_url or settings.llm_gguf_path) or settings.answerer != "offline"
-
-
-def default_answerer(settings: Settings) -> str:
-    return "offline" if settings.answerer == "offline" else "llm"
+def answerer_choices(settings: Settings) -> tuple[str, ...]:
+    """What the settings panel offers: "llm" only when the settings configure one."""
+    return ANSWERER_CHOICES if configured_answerer(settings).llm else ("offline",)
 
 
 def parse_date(text: str | None, label: str) -> dt.date | None:
@@ -54,7 +51,8 @@ def build_options(
 ) -> AskOptions:
     if answerer and answerer not in ANSWERER_CHOICES:
         raise InputError(f"expected answerer 'offline' or 'llm', got {answerer!r}", fix="pick one of the two")
-    if answerer == "llm" and not llm_configured(settings):
+    choice = configured_answerer(settings)
+    if answerer == "llm" and choice.llm is None:
         raise InputError(
             "expected an LLM to be configured for answerer 'llm', got none",
             fix="set NEWSRAG_LLM_BASE_URL or NEWSRAG_LLM_GGUF_PATH, or use the offline answerer",
@@ -70,7 +68,7 @@ def build_options(
         raise InputError(f"expected the start date before the end date, got {start} > {end}", fix="swap them")
     return AskOptions(
         top_k=None if k == settings.top_k else k,
-        answerer=None if not answerer or answerer == default_answerer(settings) else answerer,
+        answerer=None if not answerer or answerer == choice.default else answerer,
         strict=None if strict is None or strict == settings.strict else bool(strict),
         filter=SearchFilter(sources=parse_sources(sources), date_from=start, date_to=end),
     )

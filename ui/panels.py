@@ -68,6 +68,16 @@ def _verdict(answer: Answer) -> str:
 # --------------------------------------------------------------------------- index
 
 
+def index_line_html(status: IndexStatus | None, problem: str | None = None) -> str:
+    """One line under the page title saying what is indexed (the Index tab has the details)."""
+    if status is None:
+        return f'<p class="nr-index-line nr-error">{esc(problem or "No index yet.")}</p>'
+    last = status.last_indexed.strftime("%Y-%m-%d %H:%M") if status.last_indexed else "never"
+    plural = "" if status.articles == 1 else "s"
+    return (f'<p class="nr-index-line"><span class="nr-count" data-articles="{status.articles}">{status.articles}'
+            f"</span> article{plural} indexed ({status.chunks} passages), last indexed {esc(last)}</p>")
+
+
 def status_html(status: IndexStatus | None, problem: str | None = None) -> str:
     if status is None:
         return error_html(problem or "No index yet.")

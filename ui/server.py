@@ -6,30 +6,35 @@
 Gradio's analytics off and prints the URL. With `block=False` it returns at once with a
 `RunningServer` (tests, notebooks); `close()` stops it.
 
-Also runnable as `python -m ui.server [--index PATH ...] [--host H] [--port N] [--auth U:P]`.
+Its command line is `newsrag serve` (cli/serve.py); there is no second one here.
 
 Deliberately left out: TLS and sharing links; put a reverse proxy in front for those.
 """
 
 from __future__ import annotations
 
-import argparse
 import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from newsrag.offline import configure_offline
+from newsrag.protocols import AssistantService, Embedder
 from newsrag.settings import Settings
+
+if TYPE_CHECKING:  # gradio and the indexer load only when a server starts
+    import gradio as gr
+
+    from index.progress import IndexProgress
 
 
 @dataclass
 class RunningServer:
     url: str
-    blocks: Any  # gradio.Blocks
-    assistant: Any
+    blocks: gr.Blocks
+    assistant: AssistantService
 
     def close(self) -> None:
         self.blocks.close()
@@ -41,12 +46,13 @@ def free_port(host: str) -> int:
         return int(s.getsockname()[1])
 
 
-def _print_progress(event: Any) -> None:
+def _print_progress(event: IndexProgress) -> None:
     total = f"/{event.total}" if event.total else ""
     print(f"  {event.stage}: {event.done}{total} {event.message}".rstrip(), flush=True)
 
 
-def index_if_needed(settings: Settings, paths: Sequence[Path], embedder: Any, quiet: bool = False) -> None:
+def index_if_needed(settings: Settings, paths: Sequence[Path], embedder: Embedder | None, quiet: bool = False
+                    ) -> None:
     from index.pipeline import Indexer, needs_indexing
 
     if not needs_indexing(settings, list(paths)):
@@ -68,7 +74,7 @@ def index_if_needed(settings: Settings, paths: Sequence[Path], embedder: Any, qu
 
 def launch(
     settings: Settings,
-    assistant: Any = None,
+    assistant: AssistantService | None = None,
     index_paths: Sequence[Path] | None = None,
     block: bool = True,
     quiet: bool = False,
@@ -107,6 +113,9 @@ def launch(
         theme=theme(),
         css=CSS,
     )
+    # The page is served before the index is opened and the model loaded: the page's own load
+    # event (example questions) opens them. Warming them here instead, in a thread, measured
+    # slower to a usable page: the warm-up holds the GIL while the server sends the page's assets.
     url = local_url or f"http://{settings.host}:{port}/"
     if not quiet:
         print(f"newsrag is serving at {url}" + (" (basic auth on)" if auth else ""), flush=True)
@@ -118,27 +127,3 @@ def launch(
             demo.close()
     return server
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from newsrag.errors import NewsragError
-    from newsrag.settings import load_settings
-
-    parser = argparse.ArgumentParser(prog="python -m ui.server", description="Serve the newsrag browser chat.")
-    parser.add_argument("--index", nargs="*", type=Path, help="folders or files to index first (if changed)")
-    parser.add_argument("--data-dir", type=Path)
-    parser.add_argument("--host", help="bind address (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port (0 = any free port; default 7860)")
-    parser.add_argument("--auth", help="basic auth as user:password")
-    args = parser.parse_args(argv)
-    try:
-        settings = load_settings(data_dir=args.data_dir, host=args.host, port=args.port, auth=args.auth)
-        launch(settings, index_paths=args.index or None, block=True)
-    except NewsragError as exc:
-        print(f"error: {exc.user_text}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    configure_offline()
-    sys.exit(main())

@@ -82,6 +82,11 @@ mark.nr-quote { background: #fde68a; color: #111827; padding: 0 2px; border-radi
 .nr-articles li { margin: 0.15rem 0; }
 .nr-problems { margin: 0.3rem 0; padding-left: 1.2rem; }
 #nr-side { min-width: 0; }
+/* The settings panel: shown and hidden by TOGGLE_SETTINGS_JS, always in the page (ui/app.py says why). */
+html:not([data-nr-settings="open"]) #nr-settings { display: none !important; }
+#nr-settings-toggle { justify-content: space-between; }
+#nr-settings-toggle::after { content: "▼"; font-size: 0.8em; transform: rotate(90deg); transition: transform 0.15s; }
+html[data-nr-settings="open"] #nr-settings-toggle::after { transform: rotate(0deg); }
 #nr-send, #nr-new { white-space: nowrap; }
 .nr-nowrap { white-space: nowrap; }
 #nr-sources, #nr-why, #nr-status { max-height: 70vh; overflow-y: auto; }
@@ -102,6 +107,23 @@ element.addEventListener('toggle', function (event) {
 }, true);
 """
 
+
+# Shows or hides the settings panel in the browser: no server event, so the controls stay
+# mounted (and keep what the user typed) however fast anyone clicks and types. The state is an
+# attribute of <html>, which no Gradio component re-renders (Gradio repeats a Group's id and
+# classes on two nested elements, so classes on the panel itself would not do).
+TOGGLE_SETTINGS_JS = """
+() => {
+  const root = document.documentElement;
+  const open = root.dataset.nrSettings !== 'open';
+  if (open) { root.dataset.nrSettings = 'open'; } else { delete root.dataset.nrSettings; }
+  const button = document.getElementById('nr-settings-toggle');
+  if (button) {
+    button.setAttribute('aria-expanded', String(open));
+    button.setAttribute('aria-controls', 'nr-settings');
+  }
+}
+"""
 
 def theme():
     import gradio as gr

@@ -36,7 +36,8 @@ def devset_run(tmp_path_factory):
     rows = run(settings, items)
     out = tmp_path_factory.mktemp("dev-report")
     write_report(out, rows, items)
-    return {name: summarize(name, [r for r in rows if r.answerer == name]) for name in ("fitted", "rules-v0.1", "baseline")}, out
+    names = ("fitted", "rules-v0.1", "baseline")
+    return {name: summarize(name, [r for r in rows if r.answerer == name]) for name in names}, out
 
 
 def test_the_test_split_holds_no_fitting_article():

@@ -168,7 +168,8 @@ def test_locate_evidence_respects_the_file_and_reports_misses():
     b = Article(id="B", title="t", text="Beta said no.", source_path="/data/x/b.txt")
     problems: list[str] = []
     item = parse_item({"id": "q", "question": "?", "answers": ["no"],
-                       "evidence": [{"text": "Beta said no.", "file": "b.txt"}, "Alpha said yes.", "Gamma."]}, 1, problems)
+                       "evidence": [{"text": "Beta said no.", "file": "b.txt"}, "Alpha said yes.", "Gamma."]},
+                      1, problems)
     assert problems == []
     found = locate_evidence([item], [a, b])
     assert [(e.article_id, e.start) for e in found] == [("B", 0), ("A", 0), (None, -1)]

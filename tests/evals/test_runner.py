@@ -7,14 +7,23 @@ from pathlib import Path
 
 import pytest
 
-from evals.configs import CONFIGS, available_configs, llm_backend, resolve_configs
+from evals.configs import CONFIGS, available_configs, resolve_configs
 from evals.generate import BLANK, draft_questions, write_drafts
 from evals.gold import GoldEvidence, GoldItem, LocatedEvidence, load_gold, write_items
 from evals.metrics import summarize
-from evals.runner import GoldContext, judge_score, main_eval, run_eval, score_answer, score_retrieval
+from evals.runner import (
+    EvalRequest,
+    GoldContext,
+    judge_score,
+    run_eval,
+    run_eval_command,
+    score_answer,
+    score_retrieval,
+)
 from newsrag.errors import InputError
 from newsrag.settings import Settings
 from newsrag.types import Answer, AnswerSentence, Chunk, Citation, Passage, SupportCheck
+from tests.fakes import FakeChatModel
 
 HOSTILE = "<script>alert('x')</script> **Click** [here](http://evil.example) | pipe"
 
@@ -105,16 +114,16 @@ def test_unknown_config_and_llm_without_llm_are_refused(tmp_path):
         resolve_configs(["llm"], settings)
     assert "llm" not in available_configs(settings)
     assert "llm" in available_configs(Settings(data_dir=tmp_path, llm_base_url="http://127.0.0.1:9/v1"))
-    assert llm_backend(Settings(data_dir=tmp_path, llm_base_url="http://127.0.0.1:9/v1")) == "openai"
-    assert llm_backend(Settings(data_dir=tmp_path, llm_gguf_path=tmp_path / "m.gguf")) == "llamacpp"
-    assert llm_backend(settings) is None
+    assert "llm" in available_configs(Settings(data_dir=tmp_path, llm_gguf_path=tmp_path / "m.gguf"))
     assert [c.name for c in resolve_configs(None, settings)] == [n for n in CONFIGS if n != "llm"]
 
 
-def test_main_eval_reports_bad_input_and_exits_2(tmp_path, capsys):
+def test_newsrag_eval_reports_bad_input_and_exits_2(tmp_path, capsys):
+    from cli.main import main
+
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "x", "question": "?"}\n', encoding="utf-8")
-    code = main_eval(["--questions", str(bad), "--out", str(tmp_path / "out")], settings=Settings(data_dir=tmp_path))
+    code = main(["eval", "--questions", str(bad), "--out", str(tmp_path / "out"), "--data-dir", str(tmp_path)])
     assert code == 2
     err = capsys.readouterr().err
     assert "line 1" in err and "accepted answer" in err and "FORMAT.md" in err
@@ -171,19 +180,11 @@ def test_offsets_alone_make_a_passage_relevant_and_refusals_are_wrong():
     assert score_retrieval(_ctx(), (), [partial], 1.0).relevance == ()
 
 
-class _Judge:
-    name = "fake-judge"
-
-    def __init__(self, reply: str) -> None:
-        self.reply = reply
-
-    def complete(self, system: str, prompt: str) -> str:
-        if self.reply == "raise":
-            raise TimeoutError("judge timed out")
-        return self.reply
-
-    def stream(self, system, prompt):
-        yield self.complete(system, prompt)
+def _judge(reply: str) -> FakeChatModel:
+    """The LLM judge: replies `reply`, or times out when it is "raise"."""
+    if reply == "raise":
+        return FakeChatModel(name="fake-judge", fail_after=0, error=TimeoutError("judge timed out"))
+    return FakeChatModel(reply, name="fake-judge")
 
 
 @pytest.mark.parametrize(("reply", "expected"), [
@@ -195,7 +196,7 @@ class _Judge:
 def test_judge_verdicts_and_failures(reply, expected):
     base = score_retrieval(_ctx(), (), [], None)
     answer = Answer("q", "q", "September 19.", (), (), (), False, "offline")
-    judged = judge_score(base, answer, _Judge(reply))
+    judged = judge_score(base, answer, _judge(reply))
     assert (judged.judge_correct, judged.judge_faithful, judged.judge_failed) == expected
 
 
@@ -225,15 +226,11 @@ def test_generator_refuses_to_overwrite_a_curated_file(tmp_path):
     assert load_gold(curated).items[0].id == "c"
 
 
-def test_cli_namespace_generate_writes_drafts_from_articles_without_touching_the_index(corpus, tmp_path, capsys):
-    import argparse
-
+def test_eval_request_generate_writes_drafts_from_articles_without_touching_the_index(corpus, tmp_path, capsys):
     articles, _ = corpus
     settings = Settings(data_dir=tmp_path / "user-data")
     out = tmp_path / "drafts.jsonl"
-    args = argparse.Namespace(generate=out, articles=articles, questions=None, config=None, out=None,
-                              judge=False, include_drafts=False)
-    assert main_eval(args, settings) == 0
+    assert run_eval_command(EvalRequest(generate=out, articles=articles), settings) == 0
     drafts = load_gold(out, include_drafts=True).items
     assert drafts and all(d.draft for d in drafts)
     assert {d.evidence[0].file for d in drafts} <= set(ARTICLES)

@@ -16,7 +16,8 @@ def test_doctests():
 
 
 def test_possessive_splits_a_place_from_the_person():
-    names = [a.text for a in find_anchors("On Monday, Iraq’s Foreign Minister Fuad Hussein declared it.") if a.kind == "name"]
+    found = find_anchors("On Monday, Iraq’s Foreign Minister Fuad Hussein declared it.")
+    names = [a.text for a in found if a.kind == "name"]
     assert names == ["Iraq’s", "Foreign Minister Fuad Hussein"]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,32 +10,22 @@ from newsrag.errors import BackendError, InputError
 from newsrag.settings import Settings
 from newsrag.types import Answer, AskOptions, SearchFilter
 from rag.assistant import Assistant, clean_question, refusal_text
+from tests.fakes import FakeChatModel
 from tests.rag.conftest import article_id_of
 
 DEADLINE_Q = "What was the September 19 deadline?"
 
 
-class FailingModel:
+def failing_model() -> FakeChatModel:
     """A ChatModel whose server is down."""
-
-    name = "failing-llm"
-
-    def complete(self, system: str, prompt: str) -> str:
-        raise BackendError("LLM server at http://127.0.0.1:9 refused the connection", fix="start it")
-
-    def stream(self, system: str, prompt: str) -> Iterator[str]:
-        raise BackendError("LLM server at http://127.0.0.1:9 refused the connection", fix="start it")
-        yield ""  # pragma: no cover
+    return FakeChatModel(name="failing-llm", fail_after=0, error=BackendError(
+        "LLM server at http://127.0.0.1:9 refused the connection", fix="start it"))
 
 
-class InventingModel(FailingModel):
+def inventing_model() -> FakeChatModel:
     """A ChatModel that cites passage 1 for a claim no passage makes."""
-
-    name = "inventing-llm"
-
-    def stream(self, system: str, prompt: str) -> Iterator[str]:
-        yield "The deadline was October 3, 1999 "
-        yield "according to the Lunar Council [1]."
+    return FakeChatModel(["The deadline was October 3, 1999 ", "according to the Lunar Council [1]."],
+                         name="inventing-llm")
 
 
 def _with_model(tmp_path, fake_reader, model, **settings_kw) -> Assistant:
@@ -106,14 +95,14 @@ def test_top_k_option(fake_assistant):
 
 
 def test_llm_failure_falls_back_to_offline_with_a_note(tmp_path, fake_reader):
-    assistant = _with_model(tmp_path, fake_reader, FailingModel())
+    assistant = _with_model(tmp_path, fake_reader, failing_model())
     answer = assistant.ask(DEADLINE_Q)
     assert answer.answerer == "offline" and not answer.refused
     assert any("fell back to the offline answerer" in n for n in answer.notes)
 
 
 def test_strict_mode_replaces_an_unsupported_llm_answer(tmp_path, fake_reader):
-    assistant = _with_model(tmp_path, fake_reader, InventingModel())
+    assistant = _with_model(tmp_path, fake_reader, inventing_model())
     lenient = assistant.ask(DEADLINE_Q, options=AskOptions(strict=False))
     assert lenient.answerer == "inventing-llm" and not lenient.supported
     strict = assistant.ask(DEADLINE_Q, options=AskOptions(strict=True))
@@ -122,7 +111,7 @@ def test_strict_mode_replaces_an_unsupported_llm_answer(tmp_path, fake_reader):
 
 
 def test_offline_option_overrides_a_configured_llm(tmp_path, fake_reader):
-    assistant = _with_model(tmp_path, fake_reader, InventingModel())
+    assistant = _with_model(tmp_path, fake_reader, inventing_model())
     assert assistant.ask(DEADLINE_Q, options=AskOptions(answerer="offline")).answerer == "offline"
 
 
@@ -140,7 +129,7 @@ def test_stream_raises_input_errors_before_streaming(fake_assistant):
 
 
 def test_llm_stream_deltas_reach_the_caller(tmp_path, fake_reader):
-    items = list(_with_model(tmp_path, fake_reader, InventingModel()).stream(DEADLINE_Q))
+    items = list(_with_model(tmp_path, fake_reader, inventing_model()).stream(DEADLINE_Q))
     assert items[:-1] == ["The deadline was October 3, 1999 ", "according to the Lunar Council [1]."]
     assert isinstance(items[-1], Answer)
 

@@ -46,7 +46,8 @@ def test_verbatim_sentence_with_markers_and_curly_quotes(checker: SupportChecker
 
 
 def test_paraphrase_is_supported_by_heuristic(checker: SupportChecker) -> None:
-    result = checker.check("Tehran gave the Kurdistan Regional Government a September 19 deadline to act [1].", [cite()])
+    claim = "Tehran gave the Kurdistan Regional Government a September 19 deadline to act [1]."
+    result = checker.check(claim, [cite()])
     assert result.supported and result.method == "heuristic", result.reasons
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from newsrag.types import Answer
-from rag.conversation import ChatSession, example_questions
+from rag.conversation import ChatSession
 
 
 def test_sessions_keep_their_own_history(fake_assistant):
@@ -46,10 +46,3 @@ def test_session_stream_remembers_the_turn(fake_assistant):
     items = list(s.stream("What was the September 19 deadline?"))
     assert isinstance(items[-1], Answer) and s.history[0].answer == items[-1].text
 
-
-def test_example_questions_follow_general_rules(seed_articles):
-    qs = example_questions(seed_articles, 6)
-    assert "What was the September 19 deadline?" in qs
-    assert len(set(qs)) == len(qs) <= 6
-    rejected = example_questions(seed_articles, 4, answerable=lambda q: False)
-    assert rejected == []

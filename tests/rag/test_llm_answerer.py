@@ -1,6 +1,6 @@
 """LLMAnswerer, condense_with_llm and the adapters' failure handling, without a real LLM.
 
-A scripted fake implements newsrag.protocols.ChatModel. The OpenAI-compatible adapter is
+The scripted `tests.fakes.FakeChatModel` stands in for the chat model. The OpenAI-compatible adapter is
 exercised against tiny real HTTP servers on 127.0.0.1 that misbehave on purpose
 (HTTP 500, stalls, a stream cut mid-way, nothing listening), so its BackendError
 conversion and timeouts are tested on the real client code.
@@ -12,7 +12,6 @@ import http.server
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,28 +23,7 @@ from rag.llm import OpenAILikeChatModel, build_chat_model
 from rag.llm_answerer import LLMAnswerer, parse_answer
 from rag.llm_condense import condense_with_llm
 from rag.prompts import ANSWER_SYSTEM_PROMPT, REFUSAL_TEXT
-
-
-class FakeChatModel:
-    """Implements protocols.ChatModel with scripted output (split into small deltas)."""
-
-    def __init__(self, output: str = "", *, fail_after: int | None = None, delay_s: float = 0.0) -> None:
-        self.name = "fake:scripted"
-        self.output = output
-        self.fail_after = fail_after
-        self.delay_s = delay_s
-        self.prompts: list[tuple[str, str]] = []
-
-    def complete(self, system: str, prompt: str) -> str:
-        return "".join(self.stream(system, prompt))
-
-    def stream(self, system: str, prompt: str) -> Iterator[str]:
-        self.prompts.append((system, prompt))
-        for i in range(0, len(self.output), 7):
-            if self.fail_after is not None and i >= self.fail_after:
-                raise BackendError("fake server went away mid-stream", fix="restart it")
-            time.sleep(self.delay_s)
-            yield self.output[i : i + 7]
+from tests.fakes import FakeChatModel
 
 
 def passage(text: str, n: int) -> Passage:
@@ -198,7 +176,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.end_headers()
-            chunk = b'data: {"id":"1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"The deadline"},"finish_reason":null}]}\n\n'
+            chunk = (b'data: {"id":"1","object":"chat.completion.chunk","created":1,"model":"m",'
+                     b'"choices":[{"index":0,"delta":{"content":"The deadline"},"finish_reason":null}]}\n\n')
             self.wfile.write(chunk)
             self.wfile.flush()
             time.sleep(5)  # then silence: the per-read timeout must fire

@@ -15,7 +15,7 @@ from tests.rag.conftest import article_id_of
 
 @pytest.fixture
 def retriever(fake_reader):
-    return HybridRetriever(fake_reader, fake_reader.embedder, top_k=6, candidate_k=30)
+    return HybridRetriever(fake_reader, fake_reader.embedder, top_k=6, candidate_k=30, rrf_k=60)
 
 
 def _answerer(retriever, scorer=None, threshold=None):
@@ -40,7 +40,8 @@ def _set(kind: str, texts_probs: list[tuple[str, str, int, float]]) -> Scored:
 
 
 def test_factoid_question_takes_the_single_best_sentence():
-    scored = _set("when", [("Alpha happened on May 2.", "a", 0, 0.9), ("Beta followed later that week.", "a", 40, 0.85)])
+    scored = _set("when", [("Alpha happened on May 2.", "a", 0, 0.9),
+                           ("Beta followed later that week.", "a", 40, 0.85)])
     assert choose(scored, 0.5, 0.5, 3) == [0]
 
 

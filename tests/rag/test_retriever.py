@@ -77,7 +77,7 @@ def test_chunk_matches_combines_fields_with_and(seed_chunks):
 
 
 def test_near_duplicate_from_another_outlet_is_shown_once(seed_articles, seed_chunks, hash_embedder):
-    from tests.rag.conftest import FakeIndexReader
+    from tests.fakes import FakeIndexReader
 
     original = next(c for c in seed_chunks if "deadline of September 19" in c.text)
     copy = dataclasses.replace(original, id="wire-copy", article_id="wire", source="Wire", source_path="wire.txt")
@@ -102,8 +102,8 @@ def test_bm25_is_built_once_and_rebuilt_on_generation_change(fake_reader, seed_a
     r.retrieve(DEADLINE_Q)
     r.retrieve("ground operation")
     assert r.lexical.builds == 1 and fake_reader.all_chunks_calls == 1
-    extra = dataclasses.replace(seed_chunks[0], id="new-chunk", article_id="new", text="Zanzibar ferry timetable changed.",
-                                end=seed_chunks[0].start + 33)
+    extra = dataclasses.replace(seed_chunks[0], id="new-chunk", article_id="new",
+                                text="Zanzibar ferry timetable changed.", end=seed_chunks[0].start + 33)
     fake_reader.bump(seed_articles, [*seed_chunks, extra])
     hits = r.retrieve("Zanzibar ferry", mode="bm25").passages
     assert r.lexical.builds == 2
@@ -137,7 +137,7 @@ def test_lexical_index_idf_and_unknown_terms(seed_chunks):
 
 def test_retrieval_scores_bm25_once_per_question(fake_reader, hash_embedder, monkeypatch):
     """The BM25 side's top-k and the passages' lexical scores come from one scoring pass."""
-    r = HybridRetriever(fake_reader, hash_embedder)
+    r = HybridRetriever(fake_reader, hash_embedder, top_k=6, candidate_k=30, rrf_k=60)
     index = r.lexical_index()
     assert index.top_k(index.scores("September 19 deadline"), 5) == index.search("September 19 deadline", 5)
     calls = []

@@ -118,7 +118,7 @@ def page(tmp_path: Path):
     from index.pipeline import Indexer
     from rag.assistant import Assistant
     from rag.checker import SupportChecker
-    from tests.conftest import HashEmbedder
+    from tests.fakes import HashEmbedder
     from ui.handlers import ChatHandlers
 
     seeds = tmp_path / "seeds"
@@ -156,7 +156,7 @@ def _zip_of(tmp_path: Path) -> bytes:
 
 
 def test_refused_uploads_say_why_and_leave_the_index_untouched(page, tmp_path: Path) -> None:
-    from index.pipeline import check_invariants
+    from index.invariants import check_invariants
 
     settings, handlers = page
     before = _snapshot(settings)
@@ -184,7 +184,7 @@ def test_refused_uploads_say_why_and_leave_the_index_untouched(page, tmp_path: P
 
 
 def test_an_archive_renamed_to_txt_is_reported_by_the_loader_and_the_good_file_is_indexed(page, tmp_path: Path) -> None:
-    from index.pipeline import check_invariants
+    from index.invariants import check_invariants
 
     settings, handlers = page
     files = _browser_files(tmp_path, {"sneaky.txt": _zip_of(tmp_path), "harbour.txt": STORY})

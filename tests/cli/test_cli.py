@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from newsrag.cli import main
+from cli.main import main
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 

@@ -1,0 +1,109 @@
+"""`newsrag index` (write the index from files and folders) and `newsrag status` (what is in it).
+
+`index` draws a one-line progress bar on a terminal (nothing when stderr is not a TTY),
+then prints the report and names every file it skipped.
+
+Deliberately left out: any indexing logic (`index/pipeline.py`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cli.options import add_index_location, settings_from
+from newsrag.errors import InputError
+
+if TYPE_CHECKING:
+    from index.progress import IndexProgress
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser("index", help="index files or folders (.txt .md .html .json .jsonl)")
+    p.add_argument("paths", nargs="*", help="files or folders (default: ./seeds)")
+    p.add_argument("--rebuild", action="store_true", help="drop the index and rebuild (e.g. after changing the model)")
+    add_index_location(p)
+    p.set_defaults(run=run_index)
+
+    p = commands.add_parser("status", help="what is indexed")
+    p.add_argument("--json", action="store_true", help="print the status as JSON")
+    add_index_location(p)
+    p.set_defaults(run=run_status)
+
+
+def default_paths(paths: Sequence[str]) -> list[Path]:
+    if paths:
+        return [Path(p) for p in paths]
+    seeds = Path("seeds")
+    if seeds.is_dir():
+        return [seeds]
+    raise InputError("expected at least one file or folder to index, got none", fix="newsrag index PATH [PATH ...]")
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal; silent when stderr is not a TTY."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.last = 0.0
+
+    def __call__(self, progress: IndexProgress) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.last < 0.1 and progress.done < progress.total:  # redraw at most 10 times a second
+            return
+        self.last = now
+        total = max(progress.total, 1)
+        width = 30
+        filled = int(width * min(progress.done, total) / total)
+        bar = "#" * filled + "-" * (width - filled)
+        msg = (progress.message or "")[:40]
+        sys.stderr.write(f"\r{progress.stage:<10} [{bar}] {progress.done}/{progress.total} {msg:<40}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def run_index(args: argparse.Namespace) -> int:
+    from index.pipeline import Indexer
+
+    settings = settings_from(args)
+    paths = default_paths(args.paths)
+    bar = ProgressBar()
+    try:
+        report = Indexer.from_settings(settings).index(paths, progress=bar, rebuild=args.rebuild)
+    finally:
+        bar.close()
+    print(
+        f"articles: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.removed} removed; chunks: {report.chunks_total} total, {report.chunks_embedded} embedded; "
+        f"{report.seconds:.1f} s"
+    )
+    for problem in report.problems:
+        print(f"  skipped {problem.path}: {problem.message}", file=sys.stderr)
+    return 0 if not report.problems or (report.added + report.updated + report.unchanged) else 1
+
+
+def run_status(args: argparse.Namespace) -> int:
+    from index.store import read_status
+    from newsrag.types import to_jsonable
+
+    status = read_status(settings_from(args))
+    if args.json:
+        print(json.dumps(to_jsonable(status), indent=2))
+        return 0
+    last = status.last_indexed.isoformat(timespec="seconds") if status.last_indexed else "never"
+    print(f"articles:        {status.articles}")
+    print(f"chunks:          {status.chunks}")
+    print(f"embedding model: {status.embedding_model}")
+    print(f"index location:  {status.location}")
+    print(f"last indexed:    {last}")
+    return 0
