@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cli.answer_text import format_answer
-from cli.options import add_answering, add_filters, add_index_location, ask_options, settings_from
+from cli.options import add_answering, add_filters, add_index_location, add_json_output, ask_options, settings_from
 from newsrag.errors import InputError, NewsragError
 from newsrag.types import Turn
 
@@ -25,7 +25,7 @@ from newsrag.types import Turn
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("ask", help="answer one question, or a JSONL batch")
     p.add_argument("question", nargs="*")
-    p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    add_json_output(p, "the Answer")
     p.add_argument("--batch", type=Path, metavar="FILE",
                    help='JSONL file: {"id": ..., "question": ..., "history": [[q, a], ...]} per line')
     add_index_location(p)

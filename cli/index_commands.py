@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cli.options import add_index_location, settings_from
+from cli.options import add_index_location, add_json_output, settings_from
 from newsrag.errors import InputError
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.set_defaults(run=run_index)
 
     p = commands.add_parser("status", help="what is indexed")
-    p.add_argument("--json", action="store_true", help="print the status as JSON")
+    add_json_output(p, "the status")
     add_index_location(p)
     p.set_defaults(run=run_status)
 

@@ -2,10 +2,11 @@
 
 Three option groups: where the index lives (`add_index_location`: every command), how to
 answer (`add_answering`: ask, chat, serve, eval) and what to search (`add_filters`: ask,
-chat). A flag that overrides a setting is declared with `add_setting`, which records the
-`Settings` field it names, so `settings_from(args)` builds the one Settings object from
-exactly the flags given (the environment fills in the rest); `ask_options(args)` turns the
-answering and filter flags into the per-question `AskOptions`.
+chat); and `--json` (`add_json_output`: status, ask). A flag that overrides a setting is
+declared with `add_setting`, which records the `Settings` field it names, so
+`settings_from(args)` builds the one Settings object from exactly the flags given (the
+environment fills in the rest); `ask_options(args)` turns the answering and filter flags
+into the per-question `AskOptions`.
 
 Deliberately left out: flags only one command has (they live with that command) and any
 default value (a flag not given is None: Settings and the environment decide).
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from newsrag.errors import InputError
@@ -25,14 +27,20 @@ from newsrag.types import AskOptions, SearchFilter
 _SETTING_FIELDS: set[str] = set()
 
 
-def add_setting(group: argparse._ActionsContainer, flag: str, *, field: str, **kwargs: object) -> None:
-    """A flag that overrides the Settings field `field` (None when not given)."""
+def add_setting(group: argparse._ActionsContainer, flag: str, *, field: str, help: str,
+                type: Callable[[str], object] | None = None, choices: Sequence[str] | None = None,
+                switch: bool = False) -> None:
+    """A flag that overrides the Settings field `field` (None when not given; `switch`: a flag
+    without a value that sets it to True)."""
     if field not in Settings.model_fields:
         raise ValueError(f"expected a Settings field for {flag}, got {field!r}")
     _SETTING_FIELDS.add(field)
-    if "action" not in kwargs:  # the flag's own name in --help, not the field's
-        kwargs.setdefault("metavar", flag.lstrip("-").replace("-", "_").upper())
-    group.add_argument(flag, dest=field, default=None, **kwargs)
+    if switch:
+        group.add_argument(flag, dest=field, default=None, action="store_true", help=help)
+        return
+    # --help shows the choices, else the flag's own name (not the field's)
+    metavar = "{" + ",".join(choices) + "}" if choices else flag.lstrip("-").replace("-", "_").upper()
+    group.add_argument(flag, dest=field, default=None, type=type or str, choices=choices, metavar=metavar, help=help)
 
 
 def add_index_location(parser: argparse.ArgumentParser) -> None:
@@ -55,8 +63,7 @@ def add_answering(parser: argparse.ArgumentParser) -> None:
     add_setting(group, "--llm-gguf", field="llm_gguf_path", type=Path,
                 help="in-process llama.cpp model file (needs the [llm] extra)")
     add_setting(group, "--top-k", field="top_k", type=int, help="passages per answer (default 6)")
-    add_setting(group, "--strict", field="strict", action="store_true",
-                help="drop sentences that fail the support check")
+    add_setting(group, "--strict", field="strict", switch=True, help="drop sentences that fail the support check")
 
 
 def add_filters(parser: argparse.ArgumentParser) -> None:
@@ -65,6 +72,10 @@ def add_filters(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--title", action="append", help="only articles whose title has this word (repeatable)")
     group.add_argument("--since", help="only articles published on/after YYYY-MM-DD")
     group.add_argument("--until", help="only articles published on/before YYYY-MM-DD")
+
+
+def add_json_output(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--json", action="store_true", help=f"print {what} as JSON")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -233,11 +233,12 @@ def _run_assistant(config: EvalConfig, ws: _Workspace, judge_model: ChatModel | 
 
 
 def _run_retrieval(config: EvalConfig, ws: _Workspace) -> list[QuestionScore]:
+    from newsrag.tuning import RetrievalTuning
     from rag.retriever import HybridRetriever
 
     s = ws.settings
-    retriever = HybridRetriever(ws.reader, ws.embedder, top_k=config.top_k or RETRIEVAL_DEPTH,
-                                candidate_k=s.candidate_k, rrf_k=s.rrf_k)
+    tuning = RetrievalTuning.from_settings(s.model_copy(update={"top_k": config.top_k or RETRIEVAL_DEPTH}))
+    retriever = HybridRetriever(ws.reader, ws.embedder, tuning)
     scores = []
     for ctx in ws.contexts:
         t0 = time.perf_counter()

@@ -130,6 +130,9 @@ class Turn:
     answer: str
 
 
+ANSWER_KINDS = ("answer", "refusal", "greeting", "smalltalk", "collection", "summary")
+
+
 @dataclass(frozen=True)
 class Answer:
     question: str  # as the user typed it
@@ -144,6 +147,18 @@ class Answer:
     notes: tuple[str, ...] = ()  # e.g. "LLM unavailable, fell back to the offline answerer"
     short: str | None = None  # for factoid questions: the span of the first cited sentence that answers
     confidence: float | None = None  # offline answerer: fitted probability that its best sentence answers
+    # Which job was done (ANSWER_KINDS): "answer" (a question answered), "refusal" (nothing found:
+    # `refused` is then True), "greeting", "smalltalk", "collection" (a list of articles) or "summary".
+    # Left empty, it follows `refused`.
+    kind: str = ""
+    heading: str | None = None  # a list's or summary's first line, from the index's own facts (not cited)
+    suggestions: tuple[str, ...] = ()  # example requests offered with a greeting
+
+    def __post_init__(self) -> None:
+        if not self.kind:
+            object.__setattr__(self, "kind", "refusal" if self.refused else "answer")
+        if self.kind not in ANSWER_KINDS:
+            raise ValueError(f"expected Answer.kind among {ANSWER_KINDS}, got {self.kind!r}")
 
     @property
     def supported(self) -> bool:

@@ -26,11 +26,26 @@ from collections.abc import Callable, Iterator, Sequence
 from newsrag.errors import InputError
 from newsrag.protocols import ChatModel, Checker, Embedder, IndexReader, Reranker
 from newsrag.settings import Settings, configured_answerer
-from newsrag.types import Answer, AnswerSentence, Article, AskOptions, Citation, IndexStatus, Passage, Timing, Turn
+from newsrag.types import (
+    Answer,
+    AnswerSentence,
+    Article,
+    AskOptions,
+    Citation,
+    IndexStatus,
+    Passage,
+    SupportCheck,
+    Timing,
+    Turn,
+)
+from rag.catalog import Catalog
 from rag.condense import condense_question
 from rag.draft import Answerer, Draft, Evidence
 from rag.examples import example_questions as _example_questions
+from rag.intent import GREETING, QUESTION, SMALLTALK, Intent, IntentClassifier, load_intent_classifier
+from rag.jobs import JobRunner, finish
 from rag.offline_answerer import OfflineAnswerer
+from rag.refusal import question_refusal
 from rag.retriever import HybridRetriever, Retrieval
 from rag.sentence_scorer import load_scorer
 from rag.sentence_source import SentenceSource
@@ -55,16 +70,8 @@ def clean_question(question: str, max_chars: int) -> str:
 
 
 def refusal_text(question: str) -> str:
-    """"The indexed articles do not say <what was asked>." in indirect speech where easy."""
-    q = question.strip().rstrip("?.! ").strip()
-    m = re.match(r"(?i)^(what|who|when|where|why|which \w+|how(?: \w+)?)\s+(is|was|are|were)\s+(.+)$", q)
-    if m and len(m.group(3).split()) <= 12:
-        return f"The indexed articles do not say {m.group(1).lower()} {m.group(3)} {m.group(2)}."
-    if re.match(r"(?i)^(what|who|when|where|why|which|how)\b", q) and not re.match(
-        r"(?i)^\w+(?: \w+)?\s+(did|does|do|has|have|had|can|could|will|would|should)\b", q
-    ):
-        return f"The indexed articles do not say {q[0].lower()}{q[1:]}."
-    return f"The indexed articles do not say (asked: “{q[:200]}”)."
+    """The refusal of a question in plain English (`rag.refusal.question_refusal`)."""
+    return question_refusal(question)
 
 
 def _ms(start: float) -> float:
@@ -110,6 +117,10 @@ class Assistant:
         self._checker: Checker | None = None
         self._offline: OfflineAnswerer | None = None
         self._examples: tuple[str, list[str]] | None = None
+        # Recognising what is asked, and the jobs besides answering (rag/intent.py, rag/jobs.py).
+        self._intents: IntentClassifier | None = None
+        self._catalog: Catalog | None = None
+        self._jobs: JobRunner | None = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -183,6 +194,10 @@ class Assistant:
                     sentences=SentenceSource(reader, emb), embedder=emb, idf=retriever.idf,
                     refusal_threshold=self.settings.refusal_threshold,
                 )
+                self._intents = load_intent_classifier()
+                self._catalog = Catalog(reader)
+                self._jobs = JobRunner(self._catalog, self._offline.sentences, emb, self.example_questions,
+                                       self.chat_model if self._llm_answerer is not None else None)
                 self._retriever = retriever
             return self._retriever
 
@@ -232,6 +247,8 @@ class Assistant:
         with self._lock:
             if self._retriever is not None:
                 self._retriever.set_reader(self._reader_factory(self.embedder))
+                if self._catalog is not None:
+                    self._catalog.set_reader(self._retriever.reader)
             self._examples = None
 
     def example_questions(self, n: int = 4) -> list[str]:
@@ -259,7 +276,7 @@ class Assistant:
                ) -> Iterator[str | Answer]:
         """Text deltas as they are produced, then the final Answer (always last)."""
         clean_question(question, self.settings.max_question_chars)  # raise InputError before starting
-        deltas: queue.Queue = queue.Queue()
+        deltas: queue.Queue[str | None] = queue.Queue()
         result: dict[str, object] = {}
 
         def run() -> None:
@@ -282,8 +299,7 @@ class Assistant:
         answer = result["answer"]
         assert isinstance(answer, Answer)
         if not streamed:
-            for piece in re.findall(r"\S+\s*", answer.text):
-                yield piece
+            yield from re.findall(r"\S+\s*", answer.text)
         yield answer
 
     def _ask(self, question: str, history: Sequence[Turn], options: AskOptions | None,
@@ -299,6 +315,9 @@ class Assistant:
         if want_llm and self._llm_answerer is None:
             notes.append("no LLM is configured; answered with the offline answerer")
             want_llm = False
+        intent = self.intent(text)
+        if intent.label != QUESTION:
+            return self._do_job(text, intent, history, options, want_llm, notes, t_total)
 
         t0 = time.perf_counter()
         query = self._condense(history, text, want_llm, notes)
@@ -343,7 +362,7 @@ class Assistant:
         if unsupported:
             notes.append(f"{unsupported} sentence(s) not supported by their citations")
         refused = not sentences
-        answer_text = refusal_text(query) if refused else " ".join(s.text for s in sentences)
+        answer_text = refusal_text(text) if refused else " ".join(s.text for s in sentences)
         short = draft.short if not refused and draft.short and draft.short in answer_text else None
         timings.append(Timing("total", _ms(t_total)))
         return Answer(
@@ -353,7 +372,25 @@ class Assistant:
             short=short, confidence=draft.confidence,
         )
 
+    def intent(self, text: str) -> Intent:
+        """What `text` asks for (rag/intent.py), read with the utterance's vector when the model can."""
+        self._ready()
+        assert self._intents is not None
+        return self._intents.classify_with(text, self.embedder)
+
+    def _do_job(self, text: str, intent: Intent, history: Sequence[Turn], options: AskOptions, want_llm: bool,
+                notes: list[str], started: float) -> Answer:
+        """A greeting, small talk, a collection list or a summary, cited and checked (rag/jobs.py)."""
+        assert self._jobs is not None
+        t0 = time.perf_counter()
+        result = self._jobs.run(intent, text, history, want_llm)
+        strict = self.settings.strict if options.strict is None else options.strict
+        return finish(text, text, result, self._cite_and_check, strict, [Timing("job", _ms(t0))],
+                      started, notes)
+
     def _condense(self, history: Sequence[Turn], question: str, want_llm: bool, notes: list[str]) -> str:
+        # greetings and thanks carry no topic for a follow-up to lean on
+        history = [t for t in history if self.intent(t.question).label not in (GREETING, SMALLTALK)]
         if not history:
             return question
         if want_llm and self._llm_condenser is not None and self.chat_model is not None:
@@ -385,7 +422,8 @@ class Assistant:
                         evidence.append(Evidence(n, span.start, span.end))
             groups.append((s.text, evidence))
 
-        def number(kept: list[tuple[str, list[Evidence], object]]):
+        def number(kept: Sequence[tuple[str, list[Evidence], SupportCheck]]
+                   ) -> tuple[list[AnswerSentence], list[Citation]]:
             keys: dict[tuple[str, int, int], int] = {}
             cites: list[Citation] = []
             out: list[AnswerSentence] = []
@@ -403,15 +441,19 @@ class Assistant:
                 out.append(AnswerSentence(f"{text} {marker}".strip(), tuple(nums), check))
             return out, cites
 
-        provisional, cites = number([(t, ev, None) for t, ev in groups])
+        # First pass: only the citation numbers each sentence will get, to check it against them.
+        provisional, cites = number([(t, ev, _UNCHECKED) for t, ev in groups])
         by_number = {c.number: c for c in cites}
         checked = []
-        for (text, evidence), s in zip(groups, provisional):
-            check = checker.check(text, [by_number[n] for n in s.citations])
+        for (text, evidence), numbered in zip(groups, provisional, strict=True):
+            check = checker.check(text, [by_number[n] for n in numbered.citations])
             if strict and not check.supported:
                 continue
             checked.append((text, evidence, check))
         return number(checked)
+
+
+_UNCHECKED = SupportCheck(False, 0.0, "unchecked")  # a sentence's check before the checker ran
 
 
 def _citation(number: int, passage: Passage, e: Evidence) -> Citation:

@@ -68,14 +68,17 @@ class OpenAILikeChatModel:
         detail = _describe(exc)
         low = detail.lower()
         if "timeout" in low or "timed out" in low:
-            fix = f"the server did not answer within {self.timeout_s:g}s; raise NEWSRAG_LLM_TIMEOUT_S or use a smaller model"
+            fix = (f"the server did not answer within {self.timeout_s:g}s; "
+                   "raise NEWSRAG_LLM_TIMEOUT_S or use a smaller model")
         elif "connect" in low or "refused" in low:
-            fix = "start the server (e.g. `python -m llama_cpp.server --model FILE.gguf`) or correct NEWSRAG_LLM_BASE_URL"
+            fix = ("start the server (e.g. `python -m llama_cpp.server --model FILE.gguf`) "
+                   "or correct NEWSRAG_LLM_BASE_URL")
         elif "404" in low or "not found" in low:
             fix = "check NEWSRAG_LLM_MODEL and that NEWSRAG_LLM_BASE_URL ends in /v1"
         else:
             fix = "check the LLM server's log; unset NEWSRAG_LLM_BASE_URL to answer offline"
-        return BackendError(f"LLM server at {self.base_url} failed {during}: expected a completion, got {detail}", fix=fix)
+        return BackendError(f"LLM server at {self.base_url} failed {during}: expected a completion, got {detail}",
+                            fix=fix)
 
     def complete(self, system: str, prompt: str) -> str:
         try:
@@ -167,13 +170,16 @@ class LlamaCppChatModel:
 
     def _prompt(self, system: str, prompt: str) -> str:
         if self._formatter is None:
-            return self._llm.messages_to_prompt(_messages(system, prompt))
+            to_prompt = self._llm.messages_to_prompt
+            assert to_prompt is not None  # LlamaCPP sets its default (Llama-2) format when given none
+            return str(to_prompt(_messages(system, prompt)))
         messages = [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
-        return self._formatter(messages=messages).prompt
+        return str(self._formatter(messages=messages).prompt)
 
     def _error(self, exc: BaseException) -> BackendError:
         return BackendError(f"llama.cpp model {self.path.name} failed: {_describe(exc)}",
-                            fix="check the model file and NEWSRAG_LLM_MAX_TOKENS; unset NEWSRAG_LLM_GGUF_PATH to answer offline")
+                            fix="check the model file and NEWSRAG_LLM_MAX_TOKENS; "
+                                "unset NEWSRAG_LLM_GGUF_PATH to answer offline")
 
     def complete(self, system: str, prompt: str) -> str:
         return "".join(self.stream(system, prompt)).strip()

@@ -25,14 +25,13 @@ from typing import Literal
 import numpy as np
 
 from newsrag.errors import InputError
-from newsrag.protocols import Embedder, IndexReader
+from newsrag.protocols import Embedder, IndexReader, Reranker
 from newsrag.settings import Settings
 from newsrag.text import words
 from newsrag.tuning import RetrievalTuning
 from newsrag.types import Chunk, Passage, SearchFilter
 from rag.bm25 import LexicalCache, LexicalIndex
 from rag.dedup import drop_near_duplicates
-from rag.reranker import CrossEncoderReranker
 
 Mode = Literal["dense", "bm25", "hybrid"]
 MODES: tuple[str, ...] = ("dense", "bm25", "hybrid")
@@ -86,31 +85,20 @@ def rrf_fuse(ranked_lists: Sequence[Sequence[str]], rrf_k: int) -> dict[str, flo
 class HybridRetriever:
     """Dense + BM25 retrieval over one IndexReader; thread-safe, BM25 cached per generation."""
 
-    def __init__(
-        self,
-        reader: IndexReader,
-        embedder: Embedder,
-        *,
-        top_k: int,
-        candidate_k: int,
-        rrf_k: int,
-        reranker: CrossEncoderReranker | None = None,
-    ) -> None:
+    def __init__(self, reader: IndexReader, embedder: Embedder, tuning: RetrievalTuning, *,
+                 reranker: Reranker | None = None) -> None:
         self.embedder = embedder
-        self.top_k = top_k
-        self.candidate_k = candidate_k
-        self.rrf_k = rrf_k
+        self.tuning = tuning
+        self.top_k = tuning.top_k
+        self.candidate_k = tuning.candidate_k
+        self.rrf_k = tuning.rrf_k
         self.reranker = reranker
         self.lexical = LexicalCache(reader)
 
     @classmethod
     def from_settings(cls, settings: Settings, reader: IndexReader, embedder: Embedder,
-                      reranker: CrossEncoderReranker | None = None) -> HybridRetriever:
-        tuning = RetrievalTuning.from_settings(settings)
-        return cls(
-            reader, embedder, top_k=tuning.top_k, candidate_k=tuning.candidate_k, rrf_k=tuning.rrf_k,
-            reranker=reranker,
-        )
+                      reranker: Reranker | None = None) -> HybridRetriever:
+        return cls(reader, embedder, RetrievalTuning.from_settings(settings), reranker=reranker)
 
     @property
     def reader(self) -> IndexReader:
@@ -131,11 +119,12 @@ class HybridRetriever:
         *,
         top_k: int | None = None,
         where: SearchFilter | None = None,
-        mode: str = "hybrid",
+        mode: str,
         query_embedding: np.ndarray | None = None,
     ) -> Retrieval:
         if mode not in MODES:
-            raise InputError(f"expected a retrieval mode in {MODES}, got {mode!r}", fix="use 'hybrid' (default)")
+            raise InputError(f"expected a retrieval mode in {MODES}, got {mode!r}",
+                             fix="use 'hybrid' (the default of NEWSRAG_RETRIEVAL_MODE)")
         k = top_k or self.top_k
         where = None if where is None or where.empty else where
         embed_ms = 0.0
@@ -189,6 +178,7 @@ class HybridRetriever:
             for i, cid in enumerate(order)
         ]
         if self.reranker is not None and ranked:
-            head = ranked[: max(3 * k, min(self.candidate_k, 20))]
-            ranked = self.reranker.rerank(query, head)
-        return drop_near_duplicates(ranked, limit=k)
+            t = self.tuning
+            head = ranked[: max(t.rerank_depth_factor * k, min(self.candidate_k, t.rerank_depth_floor))]
+            ranked = list(self.reranker.rerank(query, head))
+        return drop_near_duplicates(ranked, threshold=self.tuning.duplicate_containment, limit=k)

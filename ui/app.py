@@ -103,29 +103,28 @@ def build_app(assistant: AssistantService, settings: Settings, *, index_files: I
                     with gr.Row():
                         date_from = gr.Textbox(label="From date", placeholder="YYYY-MM-DD", min_width=120)
                         date_to = gr.Textbox(label="To date", placeholder="YYYY-MM-DD", min_width=120)
-            with gr.Column(scale=2, min_width=320, elem_id="nr-side"):
-                with gr.Tabs():
-                    with gr.Tab("Sources", id="sources", elem_id="nr-tab-sources"):
-                        sources_panel = gr.HTML(
-                            render.sources_html(None, handlers.article),
-                            elem_id="nr-sources",
-                            js_on_load=SCROLL_TO_QUOTE_JS,
-                        )
-                    with gr.Tab("Why this answer", id="why", elem_id="nr-tab-why"):
-                        why_panel = gr.HTML(panels.why_html(None), elem_id="nr-why", js_on_load=None)
-                    with gr.Tab("Index", id="index", elem_id="nr-tab-index"):
-                        status_panel = gr.HTML(elem_id="nr-status", js_on_load=None)
-                        refresh = gr.Button("Refresh status", size="sm", elem_id="nr-refresh")
-                    with gr.Tab("Upload", id="upload", elem_id="nr-tab-upload"):
-                        files = gr.File(
-                            label=f"Articles ({', '.join(ALLOWED_SUFFIXES)}; up to {settings.max_file_mb:g} MB each)",
-                            file_count="multiple",
-                            file_types=list(ALLOWED_SUFFIXES),
-                            type="filepath",
-                            elem_id="nr-files",
-                        )
-                        upload_btn = gr.Button("Add to index", variant="primary", elem_id="nr-upload")
-                        upload_report = gr.HTML(elem_id="nr-upload-report", js_on_load=None)
+            with gr.Column(scale=2, min_width=320, elem_id="nr-side"), gr.Tabs():
+                with gr.Tab("Sources", id="sources", elem_id="nr-tab-sources"):
+                    sources_panel = gr.HTML(
+                        render.sources_html(None, handlers.article),
+                        elem_id="nr-sources",
+                        js_on_load=SCROLL_TO_QUOTE_JS,
+                    )
+                with gr.Tab("Why this answer", id="why", elem_id="nr-tab-why"):
+                    why_panel = gr.HTML(panels.why_html(None), elem_id="nr-why", js_on_load=None)
+                with gr.Tab("Index", id="index", elem_id="nr-tab-index"):
+                    status_panel = gr.HTML(elem_id="nr-status", js_on_load=None)
+                    refresh = gr.Button("Refresh status", size="sm", elem_id="nr-refresh")
+                with gr.Tab("Upload", id="upload", elem_id="nr-tab-upload"):
+                    files = gr.File(
+                        label=f"Articles ({', '.join(ALLOWED_SUFFIXES)}; up to {settings.max_file_mb:g} MB each)",
+                        file_count="multiple",
+                        file_types=list(ALLOWED_SUFFIXES),
+                        type="filepath",
+                        elem_id="nr-files",
+                    )
+                    upload_btn = gr.Button("Add to index", variant="primary", elem_id="nr-upload")
+                    upload_report = gr.HTML(elem_id="nr-upload-report", js_on_load=None)
 
         settings_button.click(None, None, None, js=TOGGLE_SETTINGS_JS, api_visibility="private")
         # The settings travel with each question as inputs (read from the controls when it is

@@ -44,6 +44,7 @@ def why_html(answer: Answer | None) -> str:
         f'<div class="nr-kv"><span>Question</span><span>{esc(answer.question)}</span></div>'
         f'<div class="nr-kv"><span>Searched for</span><span class="nr-query">{esc(answer.query)}</span></div>'
         f'<div class="nr-kv"><span>Answerer</span><span>{esc(answer.answerer)}</span></div>'
+        f'<div class="nr-kv"><span>Job</span><span class="nr-job">{esc(answer.kind)}</span></div>'
         f'<div class="nr-kv"><span>Verdict</span><span>{_verdict(answer)}</span></div>'
         f'<div class="nr-kv"><span>Timings</span><span>{timings}</span></div>'
         + (f'<div class="nr-section">Notes</div><ul class="nr-notes">{notes}</ul>' if notes else "")
@@ -57,6 +58,8 @@ def why_html(answer: Answer | None) -> str:
 def _verdict(answer: Answer) -> str:
     if answer.refused:
         return "refused: the articles do not contain the answer"
+    if not answer.sentences:
+        return "nothing to check: the reply quotes no article"
     failed = sum(1 for s in answer.sentences if not s.check.supported)
     if failed:
         return f"{failed} of {len(answer.sentences)} sentences not supported"

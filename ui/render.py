@@ -25,6 +25,7 @@ from newsrag.types import (
     Citation,
     Passage,
 )
+from ui.render_jobs import JOB_KINDS, job_html
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 
@@ -104,9 +105,12 @@ def answer_html(answer: Answer) -> str:
             '<div class="nr-refusal" role="note">'
             '<span class="nr-refusal-icon" aria-hidden="true">∅</span> '
             f'<span class="nr-text">{esc(answer.text)}</span>'
-            '<div class="nr-refusal-hint">The closest passages are in the Sources panel.</div>'
-            "</div>"
+            + ('<div class="nr-refusal-hint">The closest passages are in the Sources panel.</div>'
+               if answer.passages else "")
+            + "</div>"
         )
+    elif answer.kind in JOB_KINDS:
+        body = job_html(answer, lambda s: sentence_html(s, answer.citations))
     elif answer.sentences:
         short_in = next((i for i, s in enumerate(answer.sentences) if answer.short and answer.short in s.text), None)
         body = '<div class="nr-answer">' + " ".join(
@@ -233,6 +237,8 @@ def sources_html(answer: Answer | None, article: ArticleLookup) -> str:
             "Not answered: the closest passages found</div>"
             f"{cards}</div>"
         )
+    if not answer.citations and answer.kind in ("greeting", "smalltalk"):
+        return '<div class="nr-empty">Sources appear here when an answer quotes the articles.</div>'
     if not answer.citations:
         return '<div class="nr-empty">This answer cites no passage.</div>'
     articles: dict[str, Article | None] = {}

@@ -17,6 +17,14 @@ CSS = """
 .nr-cursor { animation: nr-blink 1s steps(2) infinite; }
 @keyframes nr-blink { 50% { opacity: 0; } }
 .nr-answer { line-height: 1.55; }
+.nr-heading { font-weight: 600; margin-bottom: 0.3rem; }
+.nr-list { margin: 0.2rem 0 0; padding-left: 1.3rem; }
+.nr-item { margin: 0 0 0.45rem; }
+.nr-item-title { font-weight: 600; }
+.nr-item-head .nr-meta { font-size: 0.85em; opacity: 0.75; }
+.nr-summary { margin: 0; }
+.nr-suggestions { margin: 0.35rem 0 0; padding-left: 1.2rem; }
+.nr-suggestion { font-style: italic; }
 .nr-cite {
   font-size: 0.78em; font-weight: 600; color: var(--color-accent, #2563eb);
   vertical-align: super; line-height: 0; padding: 0 1px; cursor: help; white-space: nowrap;
@@ -82,11 +90,12 @@ mark.nr-quote { background: #fde68a; color: #111827; padding: 0 2px; border-radi
 .nr-articles li { margin: 0.15rem 0; }
 .nr-problems { margin: 0.3rem 0; padding-left: 1.2rem; }
 #nr-side { min-width: 0; }
-/* The settings panel: shown and hidden by TOGGLE_SETTINGS_JS, always in the page (ui/app.py says why). */
+/* The settings panel: shown and hidden by TOGGLE_SETTINGS_JS, always in the page (ui/app.py says why).
+   !important: Gradio also adds each rule scoped under its container, which outranks the plain one. */
 html:not([data-nr-settings="open"]) #nr-settings { display: none !important; }
 #nr-settings-toggle { justify-content: space-between; }
 #nr-settings-toggle::after { content: "▼"; font-size: 0.8em; transform: rotate(90deg); transition: transform 0.15s; }
-html[data-nr-settings="open"] #nr-settings-toggle::after { transform: rotate(0deg); }
+html[data-nr-settings="open"] #nr-settings-toggle::after { transform: rotate(0deg) !important; }
 #nr-send, #nr-new { white-space: nowrap; }
 .nr-nowrap { white-space: nowrap; }
 #nr-sources, #nr-why, #nr-status { max-height: 70vh; overflow-y: auto; }

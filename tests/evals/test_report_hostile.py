@@ -15,14 +15,12 @@ import json
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
+import markdown_it
 from hypothesis import given, settings as hyp_settings, strategies as st
 
 from evals.configs import EvalConfig
 from evals.metrics import QuestionScore, summarize
 from evals.report import ConfigResult, EvalReport, render_markdown, write_report
-
-markdown_it = pytest.importorskip("markdown_it")
 
 PAYLOADS = (
     "<script>window.__pwned=1</script>",

@@ -18,15 +18,8 @@ from index.store import open_reader, read_status
 from newsrag.errors import ConfigError, IndexStateError
 from newsrag.settings import Settings
 from newsrag.types import SearchFilter
-
-HashEmbedder: type = None  # set per test by the autouse fixture below
-hash_settings_for = snapshot = None
-
-
-@pytest.fixture(autouse=True)
-def _helpers(embedder_cls, take_snapshot, make_hash_settings):
-    global HashEmbedder, hash_settings_for, snapshot
-    HashEmbedder, snapshot, hash_settings_for = embedder_cls, take_snapshot, make_hash_settings
+from tests.fakes import HashEmbedder
+from tests.index.conftest import hash_settings_for, snapshot
 
 
 def _index(settings, paths, embedder=None, **kw):

@@ -202,7 +202,8 @@ def test_dense_search_returns_at_most_k_and_at_most_everything(side, expected):
 
 def test_filters_by_source_title_date_and_id(side, expected):
     articles, _ = expected
-    harbour, pass_, quays, library = (_article_id(articles, t) for t in ("Quillhaven", "Avalanche", "Fishing", "Library"))
+    titles = ("Quillhaven", "Avalanche", "Fishing", "Library")
+    harbour, pass_, quays, library = (_article_id(articles, t) for t in titles)
     assert _found(side, None) == {harbour, pass_, quays, library}
     assert _found(side, SearchFilter()) == {harbour, pass_, quays, library}
     # source: the outlet, any case, part of a name; or the file

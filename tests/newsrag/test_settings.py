@@ -37,3 +37,17 @@ def test_auth_needs_user_and_password():
 def test_defaults_are_offline_and_local():
     s = load_settings()
     assert s.answerer == "offline" and s.host == "127.0.0.1" and s.chroma_url is None
+
+
+def test_configured_answerer_is_decided_once():
+    from newsrag.settings import AnswererChoice, configured_answerer
+
+    assert configured_answerer(load_settings()) == AnswererChoice(llm=None, default="offline")
+    # an endpoint or a model file configures an LLM, offered per question; answers stay offline
+    with_url = load_settings(llm_base_url="http://127.0.0.1:9/v1")
+    assert configured_answerer(with_url) == AnswererChoice("openai", "offline")
+    assert configured_answerer(load_settings(llm_gguf_path="m.gguf")) == AnswererChoice("llamacpp", "offline")
+    # naming the answerer makes it the default, and wins over what else is set
+    assert configured_answerer(load_settings(answerer="openai")) == AnswererChoice("openai", "llm")
+    assert configured_answerer(load_settings(answerer="llamacpp", llm_base_url="http://x/v1")) == AnswererChoice(
+        "llamacpp", "llm")

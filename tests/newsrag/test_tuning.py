@@ -30,7 +30,6 @@ PENDING = {
     ("rag/llm.py", "timeout_s"),
     ("rag/llm.py", "max_tokens"),
     ("rag/llm.py", "temperature"),
-    ("rag/retriever.py", "mode"),
 }
 
 

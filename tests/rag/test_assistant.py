@@ -53,7 +53,7 @@ def test_deadline_answer_is_cited_to_seed_003_and_checked(fake_assistant, seed_a
 def test_refusal_keeps_the_closest_passages(fake_assistant):
     answer = fake_assistant.ask("What was the October 3 deadline?")
     assert answer.refused and answer.sentences == () and answer.citations == ()
-    assert answer.text == "The indexed articles do not say what the October 3 deadline was."
+    assert answer.text == "I could not find what the October 3 deadline was in the indexed articles."
     assert answer.passages, "the UI shows the closest passages under a refusal"
 
 
@@ -76,7 +76,8 @@ def test_control_characters_are_stripped(fake_assistant):
     assert not answer.refused
 
 
-@pytest.mark.parametrize("question", ["ما هو الموعد النهائي في 19 سبتمبر؟", "九月十九日的最后期限是什么？", "???", "🙂"])
+@pytest.mark.parametrize("question",
+                         ["ما هو الموعد النهائي في 19 سبتمبر؟", "九月十九日的最后期限是什么？", "???", "🙂"])
 def test_other_scripts_answer_or_refuse_gracefully(fake_assistant, question):
     answer = fake_assistant.ask(question)
     assert isinstance(answer, Answer) and answer.text
@@ -108,6 +109,20 @@ def test_strict_mode_replaces_an_unsupported_llm_answer(tmp_path, fake_reader):
     strict = assistant.ask(DEADLINE_Q, options=AskOptions(strict=True))
     assert strict.answerer == "offline" and strict.supported and not strict.refused
     assert any("fell back to the offline answerer" in n for n in strict.notes)
+
+
+def test_an_llm_endpoint_alone_answers_offline_unless_a_question_asks_for_the_llm(tmp_path, fake_reader):
+    """NEWSRAG_LLM_BASE_URL without NEWSRAG_ANSWERER: the LLM is there for the questions that ask."""
+    from rag.checker import SupportChecker
+    from rag.llm import build_chat_model
+
+    settings = Settings(data_dir=tmp_path / "d", llm_base_url="http://127.0.0.1:9/v1")
+    assert build_chat_model(settings) is not None
+    model = FakeChatModel("Tehran set a deadline of September 19 [1].", name="endpoint-llm")
+    assistant = Assistant.from_settings(settings, embedder=fake_reader.embedder, reader=fake_reader,
+                                        chat_model=model, checker=SupportChecker())
+    assert assistant.ask(DEADLINE_Q).answerer == "offline" and model.prompts == []
+    assert assistant.ask(DEADLINE_Q, options=AskOptions(answerer="llm")).answerer == "endpoint-llm"
 
 
 def test_offline_option_overrides_a_configured_llm(tmp_path, fake_reader):
@@ -148,9 +163,10 @@ def test_article_status_examples_refresh(fake_assistant, seed_articles):
 
 
 def test_refusal_text_is_indirect_where_easy():
-    assert refusal_text("Who is the mayor of Paris?") == "The indexed articles do not say who the mayor of Paris is."
-    assert refusal_text("How many people died?") == "The indexed articles do not say how many people died."
-    assert refusal_text("Did it rain?").startswith("The indexed articles do not say")
+    assert refusal_text("Who is the mayor of Paris?") == (
+        "I could not find who the mayor of Paris is in the indexed articles.")
+    assert refusal_text("How many people died?") == "I could not find how many people died in the indexed articles."
+    assert refusal_text("Did it rain?") == "I could not find an answer to “Did it rain?” in the indexed articles."
     assert clean_question("  a\tb  ", 10) == "a b"
 
 
@@ -167,7 +183,8 @@ def test_real_index_answers_and_cites_seed_003(real_assistant):
     assert article.text[c.start : c.end] == c.quote
 
 
-@pytest.mark.parametrize("question", ["What was the October 3 deadline?", "How many people died in the Tripoli attack?"])
+@pytest.mark.parametrize("question",
+                         ["What was the October 3 deadline?", "How many people died in the Tripoli attack?"])
 def test_real_index_refuses_unanswerable_questions(real_assistant, question):
     answer = real_assistant.ask(question)
     assert answer.refused and answer.passages

@@ -24,7 +24,7 @@ def test_concurrent_sessions_do_not_mix(fake_assistant):
     sessions = [ChatSession(fake_assistant) for _ in range(4)]
     questions = ["What was the September 19 deadline?", "Who is Qassem Soleimani?",
                  "When did Iran and Iraq sign a security deal?", "What did the Financial Times report?"]
-    threads = [threading.Thread(target=s.ask, args=(q,)) for s, q in zip(sessions, questions)]
+    threads = [threading.Thread(target=s.ask, args=(q,)) for s, q in zip(sessions, questions, strict=True)]
     for t in threads:
         t.start()
     for t in threads:

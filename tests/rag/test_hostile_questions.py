@@ -71,7 +71,8 @@ def assistant(hostile_index):
 
 def assert_well_formed(answer: Answer, assistant) -> None:
     assert isinstance(answer, Answer) and isinstance(answer.text, str) and answer.text.strip()
-    assert answer.refused == (not answer.sentences)
+    # a greeting or small-talk reply quotes nothing and is no refusal; every other answer is one or the other
+    assert answer.refused == (not answer.sentences and answer.kind not in ("greeting", "smalltalk"))
     for citation in answer.citations:
         article = assistant.reader.article(citation.article_id)
         assert article is not None, citation.article_id

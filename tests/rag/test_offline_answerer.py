@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from newsrag.tuning import RetrievalTuning
 from rag.offline_answerer import OfflineAnswerer, Scored, choose
 from rag.retriever import HybridRetriever
 from rag.sentence_features import FEATURES, Candidate, CandidateSet
@@ -15,7 +16,7 @@ from tests.rag.conftest import article_id_of
 
 @pytest.fixture
 def retriever(fake_reader):
-    return HybridRetriever(fake_reader, fake_reader.embedder, top_k=6, candidate_k=30, rrf_k=60)
+    return HybridRetriever(fake_reader, fake_reader.embedder, RetrievalTuning(top_k=6, candidate_k=30, rrf_k=60))
 
 
 def _answerer(retriever, scorer=None, threshold=None):
@@ -63,7 +64,7 @@ def test_below_the_threshold_refuses():
 
 def test_deadline_question_quotes_the_seed_003_sentence_verbatim(retriever, seed_articles):
     q = "What was the September 19 deadline?"
-    passages = retriever.retrieve(q).passages
+    passages = retriever.retrieve(q, mode="hybrid").passages
     draft = _answerer(retriever).draft(q, passages)
     assert not draft.refused
     assert any("set a deadline of September 19" in s.text for s in draft.sentences)
@@ -79,14 +80,14 @@ def test_deadline_question_quotes_the_seed_003_sentence_verbatim(retriever, seed
 
 def test_missing_date_refuses_and_names_it(retriever):
     q = "What was the October 3 deadline?"
-    draft = _answerer(retriever).draft(q, retriever.retrieve(q).passages)
+    draft = _answerer(retriever).draft(q, retriever.retrieve(q, mode="hybrid").passages)
     assert draft.refused and draft.sentences == ()
     assert "October 3" in draft.notes[0]
 
 
 def test_threshold_controls_refusal_and_confidence_is_reported(retriever):
     q = "How far from the border did Iran tell ISIL to stay?"
-    passages = retriever.retrieve(q).passages
+    passages = retriever.retrieve(q, mode="hybrid").passages
     low = _answerer(retriever, threshold=0.0).draft(q, passages)
     assert not low.refused and low.confidence is not None and 0.0 < low.confidence < 1.0
     high = _answerer(retriever, threshold=1.0).draft(q, passages)
@@ -95,7 +96,7 @@ def test_threshold_controls_refusal_and_confidence_is_reported(retriever):
 
 def test_factoid_answer_marks_the_short_answer_inside_the_sentence(retriever):
     q = "How far from the border did Iran tell ISIL to stay?"
-    draft = _answerer(retriever, threshold=0.0).draft(q, retriever.retrieve(q).passages)
+    draft = _answerer(retriever, threshold=0.0).draft(q, retriever.retrieve(q, mode="hybrid").passages)
     assert draft.short is not None and draft.short in draft.sentences[0].text
     assert any(ch.isdigit() for ch in draft.short)
 
@@ -103,14 +104,14 @@ def test_factoid_answer_marks_the_short_answer_inside_the_sentence(retriever):
 def test_answers_have_at_most_the_fitted_number_of_distinct_sentences(retriever):
     answerer = _answerer(retriever, threshold=0.0)
     for q in ("What did Iran say about the border?", "What did the IRGC do against separatist groups?"):
-        draft = answerer.draft(q, retriever.retrieve(q).passages)
+        draft = answerer.draft(q, retriever.retrieve(q, mode="hybrid").passages)
         texts = [s.text for s in draft.sentences]
         assert 1 <= len(texts) <= answerer.scorer.max_sentences and len(set(texts)) == len(texts)
 
 
 def test_a_scorer_that_only_reads_similarity_follows_it(retriever):
     q = "What did Iran say about the border?"
-    passages = retriever.retrieve(q).passages
+    passages = retriever.retrieve(q, mode="hybrid").passages
     scored = _answerer(retriever, _scorer({"sim": 10.0})).score(q, passages)
     best = int(np.argmax(scored.probabilities))
     sims = [c.features[FEATURES.index("sim")] for c in scored.candidates.candidates]

@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from newsrag.errors import InputError
+from newsrag.tuning import RetrievalTuning
 from newsrag.types import Passage, SearchFilter
 from rag.bm25 import LexicalIndex
 from rag.dedup import drop_near_duplicates
@@ -18,11 +19,12 @@ DEADLINE_Q = "What was the September 19 deadline?"
 
 
 def _retriever(reader, **kw) -> HybridRetriever:
-    return HybridRetriever(reader, reader.embedder, top_k=kw.pop("top_k", 6), candidate_k=30, rrf_k=60, **kw)
+    tuning = RetrievalTuning(top_k=kw.pop("top_k", 6), candidate_k=30, rrf_k=60)
+    return HybridRetriever(reader, reader.embedder, tuning, **kw)
 
 
 def test_hybrid_puts_the_deadline_chunk_first(fake_reader, seed_articles):
-    result = _retriever(fake_reader).retrieve(DEADLINE_Q)
+    result = _retriever(fake_reader).retrieve(DEADLINE_Q, mode="hybrid")
     assert result.passages[0].chunk.article_id == article_id_of(seed_articles, "003")
     assert "deadline of September 19" in result.passages[0].chunk.text
     assert [p.rank for p in result.passages] == list(range(1, len(result.passages) + 1))
@@ -54,20 +56,21 @@ def test_rrf_rewards_agreement():
 @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
 def test_article_filter_applies_to_both_sides(fake_reader, seed_articles, mode):
     only = article_id_of(seed_articles, "000")
-    passages = _retriever(fake_reader).retrieve(DEADLINE_Q, where=SearchFilter(article_ids=(only,)), mode=mode).passages
+    passages = _retriever(fake_reader).retrieve(DEADLINE_Q, where=SearchFilter(article_ids=(only,)),
+                                                mode=mode).passages
     assert passages and {p.chunk.article_id for p in passages} == {only}
 
 
 def test_source_title_and_date_filters(fake_reader, seed_articles):
     r = _retriever(fake_reader)
-    by_source = r.retrieve("border security", where=SearchFilter(sources=("TEHRANTIMES",))).passages
+    by_source = r.retrieve("border security", where=SearchFilter(sources=("TEHRANTIMES",)), mode="hybrid").passages
     assert by_source and all(p.chunk.source == "Tehrantimes" for p in by_source)
-    by_title = r.retrieve("ground operation", where=SearchFilter(title_words=("Qaani",))).passages
+    by_title = r.retrieve("ground operation", where=SearchFilter(title_words=("Qaani",)), mode="hybrid").passages
     assert by_title and all("Qaani" in p.chunk.title for p in by_title)
     import datetime as dt
 
     # the seeds carry no publication date: a date range excludes undated articles
-    assert r.retrieve("border", where=SearchFilter(date_from=dt.date(2000, 1, 1))).passages == ()
+    assert r.retrieve("border", where=SearchFilter(date_from=dt.date(2000, 1, 1)), mode="hybrid").passages == ()
 
 
 def test_chunk_matches_combines_fields_with_and(seed_chunks):
@@ -82,7 +85,7 @@ def test_near_duplicate_from_another_outlet_is_shown_once(seed_articles, seed_ch
     original = next(c for c in seed_chunks if "deadline of September 19" in c.text)
     copy = dataclasses.replace(original, id="wire-copy", article_id="wire", source="Wire", source_path="wire.txt")
     reader = FakeIndexReader(seed_articles, [*seed_chunks, copy], hash_embedder)
-    passages = _retriever(reader).retrieve(DEADLINE_Q).passages
+    passages = _retriever(reader).retrieve(DEADLINE_Q, mode="hybrid").passages
     texts = [p.chunk.text for p in passages]
     assert texts.count(original.text) == 1
 
@@ -99,8 +102,8 @@ def test_dedup_drops_contained_and_overlapping_passages(seed_chunks):
 
 def test_bm25_is_built_once_and_rebuilt_on_generation_change(fake_reader, seed_articles, seed_chunks):
     r = _retriever(fake_reader)
-    r.retrieve(DEADLINE_Q)
-    r.retrieve("ground operation")
+    r.retrieve(DEADLINE_Q, mode="hybrid")
+    r.retrieve("ground operation", mode="hybrid")
     assert r.lexical.builds == 1 and fake_reader.all_chunks_calls == 1
     extra = dataclasses.replace(seed_chunks[0], id="new-chunk", article_id="new",
                                 text="Zanzibar ferry timetable changed.", end=seed_chunks[0].start + 33)
@@ -116,7 +119,7 @@ def test_bm25_cache_is_thread_safe(fake_reader):
 
     def work():
         try:
-            assert r.retrieve("security deal Baghdad").passages
+            assert r.retrieve("security deal Baghdad", mode="hybrid").passages
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
 
@@ -137,12 +140,12 @@ def test_lexical_index_idf_and_unknown_terms(seed_chunks):
 
 def test_retrieval_scores_bm25_once_per_question(fake_reader, hash_embedder, monkeypatch):
     """The BM25 side's top-k and the passages' lexical scores come from one scoring pass."""
-    r = HybridRetriever(fake_reader, hash_embedder, top_k=6, candidate_k=30, rrf_k=60)
+    r = HybridRetriever(fake_reader, hash_embedder, RetrievalTuning(top_k=6, candidate_k=30, rrf_k=60))
     index = r.lexical_index()
     assert index.top_k(index.scores("September 19 deadline"), 5) == index.search("September 19 deadline", 5)
     calls = []
     real_scores = LexicalIndex.scores
     monkeypatch.setattr(LexicalIndex, "scores", lambda self, q: calls.append(q) or real_scores(self, q))
-    passages = r.retrieve("September 19 deadline").passages
+    passages = r.retrieve("September 19 deadline", mode="hybrid").passages
     assert calls == ["September 19 deadline"]
     assert passages and all(p.lexical_score is not None for p in passages)

@@ -1,8 +1,8 @@
 """Fixtures for the UI tests: a fake assistant for rendering, the real server for the rest.
 
-`FakeAssistant` implements the methods `ui/` calls on `rag.assistant.Assistant`
-(ask, stream, example_questions, status, article, refresh) over a few hand-made
-articles, and returns Answers shaped like the real ones (citations with article
+`FakeAssistant` implements `newsrag.protocols.AssistantService`, what `ui/` calls on
+`rag.assistant.Assistant` (ask, stream, example_questions, status, article, refresh,
+embedder) over a few hand-made articles, and returns Answers shaped like the real ones (citations with article
 offsets, a failed support check, a refusal with closest passages). It lets the render
 tests run without a model or an index.
 
@@ -87,7 +87,7 @@ def cite(number: int, article: Article, quote: str) -> Citation:
 
 
 class FakeAssistant:
-    """Same public methods as rag.assistant.Assistant; answers from fixed articles."""
+    """An AssistantService (like rag.assistant.Assistant) answering from fixed articles."""
 
     def __init__(self, articles: Sequence[Article] | None = None) -> None:
         self.articles = {
@@ -124,7 +124,7 @@ class FakeAssistant:
             return Answer(
                 question=question,
                 query=question,
-                text="The indexed articles do not say what the October 3 deadline was.",
+                text="I could not find what the October 3 deadline was in the indexed articles.",
                 sentences=(),
                 citations=(),
                 passages=passages,
@@ -223,11 +223,6 @@ SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory):
     """The real app on a free port: seeds indexed with the real model, real Assistant."""
-    try:
-        import index.pipeline  # noqa: F401
-        import rag.assistant  # noqa: F401
-    except ImportError as exc:
-        pytest.fail(f"the real server needs index.pipeline and rag.assistant: {exc}")
     from ui.server import launch
 
     root = tmp_path_factory.mktemp("ui-live")

@@ -251,7 +251,8 @@ def test_save_uploads_refuses_bad_files_and_keeps_good_ones(tmp_path):
     assert result.paths[0].parent == dest.resolve()
     assert sorted(p.path for p in result.problems) == sorted(["big.txt", "evil.exe", "empty.md", ".."])
     messages = " ".join(p.message for p in result.problems)
-    assert "expected at most 1,000 bytes, got 2,000 bytes" in messages and ".exe" in messages and "empty file" in messages
+    assert "expected at most 1,000 bytes, got 2,000 bytes" in messages
+    assert ".exe" in messages and "empty file" in messages
     assert not (tmp_path / "good.txt").exists()
     assert sorted(p.name for p in dest.iterdir()) == ["good.txt"]
 
@@ -278,6 +279,18 @@ def test_options_carry_changes_and_refuse_bad_input():
         build_options(s, date_from="2024-01-02", date_to="2024-01-01")
     with pytest.raises(InputError, match="LLM"):
         build_options(s, answerer="llm")
+
+
+def test_the_panel_offers_an_llm_exactly_when_the_settings_configure_one():
+    from ui.options import answerer_choices
+
+    assert answerer_choices(Settings()) == ("offline",)
+    with_url = Settings(llm_base_url="http://127.0.0.1:9/v1")
+    assert answerer_choices(with_url) == ("offline", "llm")
+    # offline stays the default, so only choosing "llm" is sent with the question
+    assert build_options(with_url, answerer="offline").answerer is None
+    assert build_options(with_url, answerer="llm").answerer == "llm"
+    assert build_options(Settings(answerer="openai", llm_base_url="http://x/v1"), answerer="llm").answerer is None
 
 
 # ----------------------------------------------------------------------------- handlers

@@ -1,0 +1,85 @@
+"""Collection answers: complete lists from the whole index, counts, outlets, refusals."""
+
+from __future__ import annotations
+
+from rag.catalog import Catalog, headline_terms
+from rag.collection import MAX_ITEMS, collection_job
+from rag.request import Request, parse_request
+from tests.rag.conftest import FakeIndexReader, chunk_articles
+
+
+def test_mentions_come_from_every_article_not_retrieval(fake_reader, seed_articles):
+    catalog = Catalog(fake_reader)
+    matches = catalog.mentions("Qassem Soleimani")
+    titles = {m.entry.article.title for m in matches}
+    expected = {a.title for a in seed_articles if "Soleimani" in a.text}
+    assert titles == expected and len(titles) == 2
+    for m in matches:  # the first quoted sentence states the name
+        assert "Soleimani" in m.sentences[0].of(m.entry.article.text)
+    assert fake_reader.all_chunks_calls >= 1
+
+
+def test_a_topic_must_be_stated_whole_and_demonyms_count(fake_reader):
+    catalog = Catalog(fake_reader)
+    assert catalog.mentions("Zorblat") == []
+    assert catalog.mentions("Qassem Zorblat") == []  # every content word, not any
+    iranian = {m.entry.article.id for m in catalog.mentions("Iranian")}
+    assert iranian == {m.entry.article.id for m in catalog.mentions("Iran")}
+
+
+def test_headline_abbreviations_are_spelt_out():
+    assert "ambassador" in headline_terms("Iran Amb. to Iraq dismisses claims")
+
+
+def test_catalog_follows_the_index_generation(seed_articles, seed_chunks, hash_embedder):
+    reader = FakeIndexReader(seed_articles[:2], chunk_articles(seed_articles[:2]), hash_embedder)
+    catalog = Catalog(reader)
+    assert len(catalog.entries()) == 2
+    reader.bump(seed_articles, seed_chunks)
+    assert len(catalog.entries()) == len(seed_articles)
+
+
+def test_overview_lists_every_article_with_its_lead(fake_reader, seed_articles):
+    job = collection_job(parse_request("What are these articles about?"), Catalog(fake_reader))
+    assert job.kind == "collection" and job.heading == f"There are {len(seed_articles)} articles in the index:"
+    assert len(job.draft.sentences) == len(seed_articles)
+    for sentence, article in zip(job.draft.sentences, seed_articles, strict=True):
+        evidence = sentence.evidence[0]
+        assert article.text[evidence.start : evidence.end] == sentence.text
+        assert article.text.startswith(sentence.text)  # the lead
+
+
+def test_mention_list_has_the_count(fake_reader):
+    job = collection_job(parse_request("Which articles mention Qassem Soleimani?"), Catalog(fake_reader))
+    assert job.heading == "2 of the 6 indexed articles mention Qassem Soleimani:"
+    assert all("Soleimani" in s.text for s in job.draft.sentences)
+    assert len(job.passages) == 2 and [p.rank for p in job.passages] == [1, 2]
+
+
+def test_outlet_list_and_refusals(fake_reader):
+    catalog = Catalog(fake_reader)
+    job = collection_job(Request(outlet="Tehrantimes"), catalog)
+    assert job.heading == "1 of the 6 indexed articles is from Tehrantimes:" and len(job.draft.sentences) == 1
+    none = collection_job(Request(outlet="Reuters"), catalog)
+    assert none.kind == "refusal" and none.reply == "None of the 6 indexed articles is from Reuters."
+    nothing = collection_job(Request(topic="Zorblat"), catalog)
+    assert nothing.kind == "refusal" and nothing.reply == "None of the 6 indexed articles mention Zorblat."
+    both = collection_job(Request(topic="Soleimani", outlet="Tehrantimes"), catalog)
+    assert both.heading == "The only indexed article from Tehrantimes mentions Soleimani:" or \
+        both.heading == "1 of the 6 indexed articles from Tehrantimes mentions Soleimani:"
+
+
+def test_long_lists_are_cut_and_say_so(seed_articles, hash_embedder):
+    from dataclasses import replace
+
+    many = [replace(a, id=f"{a.id}-{i}", title=f"{a.title} ({i})") for i in range(3) for a in seed_articles]
+    reader = FakeIndexReader(many, chunk_articles(many), hash_embedder)
+    job = collection_job(Request(), Catalog(reader))
+    assert len(job.draft.sentences) == MAX_ITEMS
+    assert job.heading == (f"There are {len(many)} articles in the index "
+                           f"(the first {MAX_ITEMS} of {len(many)} are listed):")
+
+
+def test_an_empty_index_is_said_plainly(hash_embedder):
+    job = collection_job(Request(), Catalog(FakeIndexReader([], [], hash_embedder)))
+    assert job.kind == "refusal" and "no articles" in (job.reply or "")
