@@ -104,7 +104,8 @@ def score_retrieval(ctx: GoldContext, passages: Sequence[Passage], chunks: Seque
     )
 
 
-def score_answer(ctx: GoldContext, answer: Answer, total_relevant: int | None, latency_ms: float | None) -> QuestionScore:
+def score_answer(ctx: GoldContext, answer: Answer, total_relevant: int | None,
+                 latency_ms: float | None) -> QuestionScore:
     """An Answer against its gold item (pure: no I/O)."""
     item = ctx.item
     supported_by_number: dict[int, bool] = {}
@@ -173,7 +174,8 @@ def parse_judgement(reply: str) -> tuple[bool, bool] | None:
 
 def judge_score(score: QuestionScore, answer: Answer, chat_model: ChatModel) -> QuestionScore:
     passages = "\n".join(f"[{c.number}] {c.quote}" for c in answer.citations) or "(none)"
-    prompt = JUDGE_PROMPT.format(question=score.question, expected=score.expected, answer=answer.text, passages=passages)
+    prompt = JUDGE_PROMPT.format(question=score.question, expected=score.expected, answer=answer.text,
+                                 passages=passages)
     try:
         verdict = parse_judgement(chat_model.complete(JUDGE_SYSTEM, prompt))
     except Exception:  # noqa: BLE001 - any judge failure is counted, the run goes on

@@ -14,7 +14,6 @@ from pathlib import PurePath
 from newsrag.types import Answer, FileProblem, IndexReport, IndexStatus
 from ui.render import error_html, esc, file_label, snippet
 
-
 # --------------------------------------------------------------------------- why this answer
 
 

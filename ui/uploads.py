@@ -79,7 +79,8 @@ def save_uploads(files: Sequence[tuple[str, Path]], dest: Path, max_bytes: int) 
                 else "save the article as .txt, .md, .html, .json or .jsonl"
             )
             problems.append(
-                FileProblem(shown, f"expected one of {', '.join(ALLOWED_SUFFIXES)}, got '{suffix or 'no extension'}'; {fix}")
+                FileProblem(shown, f"expected one of {', '.join(ALLOWED_SUFFIXES)}, "
+                                   f"got '{suffix or 'no extension'}'; {fix}")
             )
             continue
         try:

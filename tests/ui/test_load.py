@@ -296,9 +296,8 @@ def check_run(run: LoadRun, users: int, questions: int, summary: dict) -> None:
             others = [m for m in markers - {own} if m.lower() in query.lower()]
             if own.lower() not in query.lower() or others:
                 crossed.append(f"user {c.user} ({own}) {c.question!r} -> query {query!r}")
-        elif c.question == PERSONAS[c.user % len(PERSONAS)].who:
-            if own.lower() not in c.reply["text"].lower():
-                crossed.append(f"user {c.user} ({own}) {c.question!r} -> {c.reply['text'][:120]!r}")
+        elif c.question == PERSONAS[c.user % len(PERSONAS)].who and own.lower() not in c.reply["text"].lower():
+            crossed.append(f"user {c.user} ({own}) {c.question!r} -> {c.reply['text'][:120]!r}")
     assert not crossed, "answers without their own conversation's context:\n" + "\n".join(crossed)
 
     before, after = run.new_before, run.new_after
