@@ -2,27 +2,25 @@
 
 Same server and browser as `tests/ui/test_browser.py` (the seeds indexed with the real model).
 Waits on what the page shows, never on time. Screenshots of the three states go to
-`reports/screenshots/` (viewport only, to keep them small) for a person to look at.
+`artifacts/screenshots/jobs-*.png` (viewport only) for a person to look at; the copies kept in
+the repository, `reports/screenshots/`, were taken by this test on the seeds alone.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.ui.test_browser import BOT, DESKTOP, ChatPage, browser  # noqa: F401 - browser is a fixture
+from tests.ui.test_browser import BOT, DESKTOP, SCREENSHOTS, ChatPage, browser  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.browser
 
-REPORT_SHOTS = Path(__file__).resolve().parents[2] / "reports" / "screenshots"
 
 from playwright.sync_api import expect  # noqa: E402
 
 
 def _shot(chat: ChatPage, name: str) -> None:
-    REPORT_SHOTS.mkdir(parents=True, exist_ok=True)
-    chat.page.screenshot(path=str(REPORT_SHOTS / f"{name}.png"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    chat.page.screenshot(path=str(SCREENSHOTS / f"jobs-{name}.png"))
 
 
 def test_greeting_collection_and_summary(browser, live_server):  # noqa: F811
