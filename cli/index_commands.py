@@ -89,6 +89,8 @@ def run_index(args: argparse.Namespace) -> int:
     )
     for problem in report.problems:
         print(f"  skipped {problem.path}: {problem.message}", file=sys.stderr)
+    for note in report.notes:
+        print(f"  note: {note.message}", file=sys.stderr)
     return 0 if not report.problems or (report.added + report.updated + report.unchanged) else 1
 
 
@@ -106,4 +108,14 @@ def run_status(args: argparse.Namespace) -> int:
     print(f"embedding model: {status.embedding_model}")
     print(f"index location:  {status.location}")
     print(f"last indexed:    {last}")
+    print(f"dated articles:  {status.dated_articles} of {status.articles} (the others state no publication date)")
+    groups = status.duplicate_groups
+    copies = sum(len(g.article_ids) for g in groups)
+    print(f"republished:     {len(groups)} group{'s' if len(groups) != 1 else ''} of near-identical stories "
+          f"({copies} articles)")
+    titles = dict(status.article_titles)
+    for n, group in enumerate(groups, 1):
+        print(f"  group {n} (similarity >= {group.similarity:.2f}):")
+        for rank, aid in enumerate(group.article_ids):
+            print(f"    {'*' if rank == 0 else '-'} {titles.get(aid, aid)}  [{aid}]")
     return 0

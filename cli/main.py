@@ -1,4 +1,4 @@
-"""`newsrag` command line: index, status, ask, chat, serve, eval.
+"""`newsrag` command line: index, status, ask, timeline, chat, serve, eval.
 
 The edge of the program: it builds the one Settings object from flags and environment
 (`cli/options.py`), calls into `index/`, `rag/`, `ui/` and `evals/`, and is (with the UI)
@@ -17,11 +17,11 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from cli import ask, chat, eval_command, index_commands, serve
+from cli import ask, chat, eval_command, index_commands, serve, timeline
 from newsrag.errors import NewsragError
 from newsrag.offline import configure_offline
 
-COMMAND_MODULES = (index_commands, ask, chat, serve, eval_command)
+COMMAND_MODULES = (index_commands, ask, timeline, chat, serve, eval_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

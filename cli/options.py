@@ -92,12 +92,16 @@ def _day(value: str | None, flag: str) -> dt.date | None:
         raise InputError(f"expected {flag} as YYYY-MM-DD, got {value!r}", fix=f"e.g. {flag} 2023-09-01") from None
 
 
-def ask_options(args: argparse.Namespace) -> AskOptions:
-    """The answering and filter flags (add_answering, add_filters) as per-question options."""
-    search = SearchFilter(
+def search_filter(args: argparse.Namespace) -> SearchFilter:
+    """The filter flags (add_filters) as a SearchFilter."""
+    return SearchFilter(
         sources=tuple(args.source or ()),
         title_words=tuple(args.title or ()),
         date_from=_day(args.since, "--since"),
         date_to=_day(args.until, "--until"),
     )
-    return AskOptions(top_k=args.top_k, strict=args.strict, filter=search)
+
+
+def ask_options(args: argparse.Namespace) -> AskOptions:
+    """The answering and filter flags (add_answering, add_filters) as per-question options."""
+    return AskOptions(top_k=args.top_k, strict=args.strict, filter=search_filter(args))

@@ -9,7 +9,12 @@ never needs it to answer (the read side trusts only what the manifest vouches fo
 - Chroma holds exactly the manifest's chunks, each stamped with its article's
   fingerprint, its text equal to the article's text at the chunk's offsets;
 - every chunk's sentences lie inside it, with vectors of the index's dimension;
-- a finished run names a stored keyword index of exactly the committed chunks.
+- a finished run names a stored keyword index of exactly the committed chunks;
+- every stored date mention belongs to an article and quotes its text at its offsets, and
+  relative ones only belong to dated articles; an article has a publication date exactly
+  when it has that date's origin;
+- a finished run's duplicate groups are of the current generation, name stored articles
+  only, and put each article in at most one group.
 
 Deliberately left out: repairing anything (the next `Indexer.index` run does that).
 """
@@ -69,6 +74,8 @@ def check_invariants(settings: Settings) -> list[str]:
                 problems.append(f"article {aid} has text but no chunks")
         problems.extend(manifest.sentence_problems(int(manifest.get_meta("embedding_dimension") or 0)))
         problems.extend(_lexical_problems(settings, manifest))
+        problems.extend(_date_problems(manifest))
+        problems.extend(_group_problems(manifest))
     finally:
         manifest.close()
     return problems
@@ -91,3 +98,42 @@ def _lexical_problems(settings: Settings, manifest: Manifest) -> list[str]:
     if LexicalIndex.load(lexical_folder(settings.data_dir, key), chunks) is None:
         return [f"stored keyword index {key} is missing or unreadable"]
     return []
+
+
+def _date_problems(manifest: Manifest) -> list[str]:
+    problems = []
+    articles = {a.id: a for a in manifest.articles()}
+    for a in articles.values():
+        if (a.published is None) != (a.published_origin is None):
+            problems.append(f"article {a.id}: published {a.published} but origin {a.published_origin!r}")
+    for m in manifest.date_mentions():
+        article = articles.get(m.article_id)
+        if article is None:
+            problems.append(f"date mention {m.text!r} belongs to no article ({m.article_id})")
+        elif article.text[m.start:m.end] != m.text:
+            problems.append(f"date mention {m.text!r} of {m.article_id} is not the text at [{m.start}:{m.end}]")
+        elif m.relative and article.published is None:
+            problems.append(f"relative date {m.text!r} resolved in {m.article_id}, which has no date")
+    return problems
+
+
+def _group_problems(manifest: Manifest) -> list[str]:
+    meta = manifest.meta()
+    if meta.get("run_state") != "done":
+        return []  # an interrupted run regroups next time
+    problems = []
+    if meta.get("groups_generation") != meta.get("generation"):
+        problems.append(f"duplicate groups are of generation {meta.get('groups_generation')}, "
+                        f"the index is at {meta.get('generation')}")
+    stored = manifest.conn.execute(
+        "SELECT COUNT(*) FROM duplicate_groups g LEFT JOIN articles a ON a.id = g.article_id WHERE a.id IS NULL"
+    ).fetchone()[0]
+    if stored:
+        problems.append(f"{stored} duplicate-group rows name no stored article")
+    seen: set[str] = set()
+    for group in manifest.duplicate_groups():
+        twice = seen & set(group.article_ids)
+        if twice:
+            problems.append(f"articles {sorted(twice)} are in more than one duplicate group")
+        seen |= set(group.article_ids)
+    return problems

@@ -11,8 +11,16 @@ One bad file never stops a batch: every problem becomes a `FileProblem` whose me
 says what was expected, what was found and how to fix it, and the other files load.
 Files are checked for size *before* they are read, so a huge file is never loaded.
 
-Deliberately left out: chunking, embedding and the index (see `index/pipeline.py`),
-and guessing encodings: anything not UTF-8 is reported, not silently mis-decoded.
+Encodings: UTF-8 first; a file that is not UTF-8 is decoded in the legacy encoding
+charset-normalizer detects (Windows-1252, Latin-1, ...), and a `FileNote` names it so the
+user can check the result. Binary data and UTF-16 are still refused.
+
+Publication dates come from where a file states them, and `Article.published_origin`
+says which: HTML metadata, a JSON field, Markdown front matter, or a dated dateline or
+byline line at the top of a plain-text story ("Published: 19 September 2023",
+"WASHINGTON, Sept. 19, 2023 (AP) --"). A date without a year is not taken: nothing is guessed.
+
+Deliberately left out: chunking, embedding and the index (see `index/pipeline.py`).
 """
 
 from __future__ import annotations
@@ -28,7 +36,8 @@ from pathlib import Path
 from index.cleaning import CleanStory, clean_story_text
 from index.html_extract import extract_html
 from index.ids import article_id
-from newsrag.types import Article, FileProblem
+from newsrag.tuning import CleaningTuning
+from newsrag.types import Article, FileNote, FileProblem
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".json")
 _SUPPORTED_TEXT = ", ".join(SUPPORTED_SUFFIXES)
@@ -41,6 +50,7 @@ class LoadResult:
     articles: tuple[Article, ...]  # unique by id, sorted by (source_path, part)
     problems: tuple[FileProblem, ...]
     files_seen: tuple[str, ...]  # every supported file considered (resolved), problems included
+    notes: tuple[FileNote, ...] = ()  # loaded files with a remark (the legacy encoding they were read in)
 
 
 class _Rejected(Exception):
@@ -132,7 +142,13 @@ def format_sizes(limit: int, size: int) -> tuple[str, str]:
     return f"{limit:,} bytes", f"{size:,} bytes"
 
 
-def _read_text(path: Path, max_file_bytes: int) -> str:
+@dataclass(frozen=True)
+class _Text:
+    text: str
+    encoding: str  # "utf-8", or the legacy encoding charset-normalizer found
+
+
+def _read_text(path: Path, max_file_bytes: int) -> _Text:
     size = path.stat().st_size
     if size > max_file_bytes:
         limit_text, size_text = format_sizes(max_file_bytes, size)
@@ -154,19 +170,58 @@ def _read_text(path: Path, max_file_bytes: int) -> str:
     if b"\x00" in sample or controls > len(sample) * 0.1:
         raise _reject("a UTF-8 text file", "binary data", "export or convert it to .txt, .md, .html or .jsonl")
     bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    encoding = "utf-8"
     try:
         text = data[bom:].decode("utf-8")
     except UnicodeDecodeError as err:
         offset = bom + err.start
         line = data[:offset].count(b"\n") + 1
-        raise _reject(
-            "UTF-8 text",
-            f"the invalid byte 0x{data[offset]:02x} at byte offset {offset} (line {line})",
-            "re-save the file as UTF-8",
-        ) from None
+        text, encoding = _legacy_decode(
+            data,
+            f"text that is neither UTF-8 (the invalid byte 0x{data[offset]:02x} at byte offset {offset}, "
+            f"line {line}) nor a known legacy encoding",
+        )
     if not text.strip():
         raise _reject("article text", "only whitespace", "add the article text or remove the file")
-    return text
+    return _Text(text, encoding)
+
+
+# The legacy encodings news files really come in, most common first. Unrestricted,
+# charset-normalizer reads a short English cp1252 file as Baltic cp775 ("Cafķ"): many code
+# pages decode the same bytes without error, and on a tie the most common one is right.
+_LEGACY_ENCODINGS = ("cp1252", "latin_1", "iso8859_15", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257",
+                     "koi8_r", "mac_roman", "shift_jis", "euc_jp", "gb18030", "big5", "euc_kr")
+
+
+def _legacy_decode(data: bytes, got: str) -> tuple[str, str]:
+    """Text in the least garbled of the common legacy encodings (charset-normalizer's measure), or a rejection."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data, cp_isolation=list(_LEGACY_ENCODINGS)))
+    if not matches:
+        raise _reject("UTF-8 text", got, "re-save the file as UTF-8")
+    rank = {e: n for n, e in enumerate(_LEGACY_ENCODINGS)}
+
+    def order(match: object) -> tuple[float, int]:
+        names = [getattr(match, "encoding", "")] + list(getattr(match, "could_be_from_charset", []))
+        return round(float(getattr(match, "chaos", 1.0)), 3), min(rank.get(n, len(rank)) for n in names)
+
+    best = min(matches, key=order)
+    encoding = min([best.encoding, *best.could_be_from_charset], key=lambda n: rank.get(n, len(rank)))
+    try:
+        return data.decode(encoding), encoding
+    except (UnicodeDecodeError, LookupError):  # an alias that does not read these bytes: keep the best match
+        return str(best), best.encoding
+
+
+_ENCODING_NAMES = {"cp1252": "Windows-1252", "latin_1": "Latin-1 (ISO-8859-1)", "iso8859_15": "Latin-9 (ISO-8859-15)",
+                   "cp1250": "Windows-1250", "cp1251": "Windows-1251", "mac_roman": "Mac Roman"}
+
+
+def encoding_note(path: Path, encoding: str) -> FileNote:
+    name = _ENCODING_NAMES.get(encoding, encoding)
+    return FileNote(str(path), f"{path}: read as {name}, not UTF-8; check its accents and quotes, "
+                               "or re-save it as UTF-8 to silence this note")
 
 
 # --------------------------------------------------------------------------- dates
@@ -211,6 +266,7 @@ class _Meta:
     url: str | None = None
     source: str | None = None
     published: dt.date | None = None
+    origin: str | None = None  # DATE_ORIGINS: where `published` was found
 
 
 def _articles(path: Path, stories: Sequence[CleanStory], meta: _Meta, first_part: int | None) -> list[Article]:
@@ -229,6 +285,7 @@ def _articles(path: Path, stories: Sequence[CleanStory], meta: _Meta, first_part
                 dateline=story.dateline,
                 published=meta.published,
                 part=part,
+                published_origin=meta.origin if meta.published else None,
             )
         )
     return out
@@ -289,7 +346,7 @@ def _markdown(path: Path, raw: str) -> tuple[list[Article], list[FileProblem]]:
     date_text = fields.get("published") or fields.get("date")
     if date_text:
         try:
-            meta = _Meta(meta.url, meta.source, parse_published(date_text))
+            meta = _Meta(meta.url, meta.source, parse_published(date_text), "front-matter")
         except ValueError:
             problems.append(_date_problem(path, str(path), date_text))
     stories = _require_stories(clean_story_text("\n".join(lines), title=title, split_stories=False))
@@ -302,7 +359,7 @@ def _html(path: Path, raw: str) -> tuple[list[Article], list[FileProblem]]:
         raise _reject("an HTML page with article text", "no main text",
                       "save the article page itself, not an index page")
     stories = _require_stories(clean_story_text(page.text, title=page.title, split_stories=False))
-    meta = _Meta(url=page.url, source=page.site_name, published=page.published)
+    meta = _Meta(url=page.url, source=page.site_name, published=page.published, origin="html-metadata")
     return _articles(path, stories, meta, None), []
 
 
@@ -339,7 +396,7 @@ def _record(where: str, record: object, path: Path, part: int) -> tuple[list[Art
     url = record.get("url") if isinstance(record.get("url"), str) else None
     source = record.get("source") if isinstance(record.get("source"), str) else None
     stories = _require_stories(clean_story_text(record["text"], title=record["title"], split_stories=False))
-    return _articles(path, stories, _Meta(url, source, published), part), problems
+    return _articles(path, stories, _Meta(url, source, published, "json-field"), part), problems
 
 
 def _json_records(path: Path, raw: str, lines: bool) -> tuple[list[Article], list[FileProblem]]:
@@ -377,34 +434,75 @@ def _json_records(path: Path, raw: str, lines: bool) -> tuple[list[Article], lis
     return articles, problems
 
 
-def _load_file(path: Path, max_file_bytes: int) -> tuple[list[Article], list[FileProblem]]:
-    raw = _read_text(path, max_file_bytes)
+def _plain_text(path: Path, raw: str) -> tuple[list[Article], list[FileProblem]]:
+    stories = _require_stories(clean_story_text(raw))
+    published = dated_line(raw)
+    return _articles(path, stories, _Meta(published=published, origin="dateline"), None), []
+
+
+def dated_line(raw: str, lines: int = CleaningTuning.source_window_lines) -> dt.date | None:
+    """The publication date a plain-text story states at its top, or None.
+
+    A line among the first `lines` that is a full date (day, month and year) with at most a
+    few words around it: a byline line ("Published: 19 September 2023", "By Jane Roe |
+    Sept. 19, 2023") or a dateline before its dash ("WASHINGTON, Sept. 19, 2023 (AP) --").
+    A headline or a sentence that mentions a date has more words around it and is ignored.
+    """
+    from index.dates import find_date_mentions
+
+    for line in [ln.strip() for ln in raw.splitlines() if ln.strip()][:lines]:
+        head = re.split(r"\s(?:--|–|—|-)\s", line, maxsplit=1)[0]
+        probe = Article(id="", title="", text=head, source_path="")
+        for mention in find_date_mentions(probe):  # undated probe: only dates with a written year
+            rest = (head[: mention.start] + head[mention.end :]).split()
+            if mention.granularity == "day" and len(rest) <= _DATED_LINE_MAX_WORDS:
+                return mention.value
+    return None
+
+
+_DATED_LINE_MAX_WORDS = 6  # "Published:", "By Jane Roe |", "WASHINGTON, (AP)": a label, not a sentence
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    articles: list[Article]
+    problems: list[FileProblem]
+    notes: list[FileNote]
+
+
+def _load_file(path: Path, max_file_bytes: int) -> _Loaded:
+    read = _read_text(path, max_file_bytes)
+    raw = read.text
     suffix = path.suffix.lower()
     if suffix in (".md", ".markdown"):
-        return _markdown(path, raw)
-    if suffix in (".html", ".htm"):
-        return _html(path, raw)
-    if suffix in (".json", ".jsonl"):
-        return _json_records(path, raw, lines=suffix == ".jsonl")
-    stories = _require_stories(clean_story_text(raw))
-    return _articles(path, stories, _Meta(), None), []
+        articles, problems = _markdown(path, raw)
+    elif suffix in (".html", ".htm"):
+        articles, problems = _html(path, raw)
+    elif suffix in (".json", ".jsonl"):
+        articles, problems = _json_records(path, raw, lines=suffix == ".jsonl")
+    else:
+        articles, problems = _plain_text(path, raw)
+    notes = [encoding_note(path, read.encoding)] if read.encoding != "utf-8" and articles else []
+    return _Loaded(articles, problems, notes)
 
 
 def load_articles(paths: Sequence[Path], max_file_bytes: int) -> LoadResult:
     """Load every supported file under `paths`; never raises for a bad file."""
     files, problems = _discover(paths)
     articles: list[Article] = []
+    notes: list[FileNote] = []
     for path in files:
         try:
-            found, more = _load_file(path, max_file_bytes)
+            loaded = _load_file(path, max_file_bytes)
         except _Rejected as err:
             problems.append(FileProblem(path=str(path), message=f"{path}: {err}"))
             continue
         except Exception as err:  # noqa: BLE001 - one unreadable file or parser failure must not stop the batch
             problems.append(_problem(path, "a readable article file", f"{type(err).__name__}: {err}", "check the file"))
             continue
-        articles.extend(found)
-        problems.extend(more)
+        articles.extend(loaded.articles)
+        problems.extend(loaded.problems)
+        notes.extend(loaded.notes)
     unique: dict[str, Article] = {}
     for article in sorted(articles, key=lambda a: (a.source_path, a.part)):
         unique.setdefault(article.id, article)  # the first path in sorted order wins
@@ -412,4 +510,5 @@ def load_articles(paths: Sequence[Path], max_file_bytes: int) -> LoadResult:
         articles=tuple(unique.values()),
         problems=tuple(problems),
         files_seen=tuple(str(f) for f in files),
+        notes=tuple(notes),
     )

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from newsrag.errors import IndexStateError
-from newsrag.types import Article, Chunk, ChunkSentences
+from newsrag.types import Article, Chunk, ChunkSentences, DateMention, DuplicateGroup
 
 SCHEMA_VERSION = "1"
 
@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS articles (
     source TEXT,
     dateline TEXT,
     published TEXT,
+    published_origin TEXT,
     part INTEGER NOT NULL DEFAULT 0,
     content_hash TEXT NOT NULL,
     fingerprint TEXT NOT NULL
@@ -77,6 +78,22 @@ CREATE TABLE IF NOT EXISTS sentences (
     vector BLOB NOT NULL,
     PRIMARY KEY (chunk_id, ordinal)
 );
+CREATE TABLE IF NOT EXISTS dates (
+    article_id TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    value TEXT NOT NULL,
+    granularity TEXT NOT NULL,
+    relative INTEGER NOT NULL,
+    PRIMARY KEY (article_id, start)
+);
+CREATE TABLE IF NOT EXISTS duplicate_groups (
+    article_id TEXT PRIMARY KEY,
+    group_no INTEGER NOT NULL,
+    member_rank INTEGER NOT NULL,
+    similarity REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY,
     mtime_ns INTEGER NOT NULL,
@@ -86,7 +103,7 @@ CREATE TABLE IF NOT EXISTS files (
 """
 
 _DELETE_SENTENCES_OF_ARTICLE = "DELETE FROM sentences WHERE chunk_id IN (SELECT id FROM chunks WHERE article_id = ?)"
-_ARTICLE_COLUMNS = "id, title, text, source_path, url, source, dateline, published, part"
+_ARTICLE_COLUMNS = "id, title, text, source_path, url, source, dateline, published, part, published_origin"
 
 
 def content_hash(article: Article) -> str:
@@ -99,7 +116,7 @@ def content_hash(article: Article) -> str:
         article.dateline or "",
         article.published.isoformat() if article.published else "",
         str(article.part),
-    )
+    ) + ((article.published_origin,) if article.published_origin else ())  # older undated articles keep their hash
     return hashlib.sha256("\x1f".join(fields).encode("utf-8")).hexdigest()
 
 
@@ -128,10 +145,11 @@ class StoredArticle:
     fingerprint: str  # content hash + chunking; also stamped on each chunk in Chroma
     chunks: tuple[Chunk, ...]
     sentences: tuple[ChunkSentences, ...] = ()  # one per chunk, written in the same transaction
+    dates: tuple[DateMention, ...] = ()  # the article's resolved date expressions (index/dates.py)
 
 
 def _article_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Article:
-    id_, title, text, source_path, url, source, dateline, published, part = row
+    id_, title, text, source_path, url, source, dateline, published, part, origin = row
     return Article(
         id=id_,
         title=title,
@@ -142,6 +160,7 @@ def _article_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Article:
         dateline=dateline,
         published=dt.date.fromisoformat(published) if published else None,
         part=part,
+        published_origin=origin,
     )
 
 
@@ -165,9 +184,17 @@ class Manifest:
                 self.conn.execute("PRAGMA journal_mode=WAL")
                 self.conn.execute("PRAGMA synchronous=FULL")
                 self.conn.executescript(_SCHEMA)
+                columns = {row[1] for row in self.conn.execute("PRAGMA table_info(articles)")}
+                if "published_origin" not in columns:  # a manifest written before dates had origins
+                    self.conn.execute("ALTER TABLE articles ADD COLUMN published_origin TEXT")
                 if self.get_meta("schema_version") is None:
                     self.set_meta({"schema_version": SCHEMA_VERSION, "generation": "0"})
             self.conn.execute("PRAGMA busy_timeout=10000")
+            if readonly and not self._current_schema():
+                raise IndexStateError(
+                    f"expected an index written by this version at {self.path}, got one from an older version",
+                    fix="run `newsrag index <folder>` once (or `make chat`) to bring it up to date",
+                )
         except sqlite3.Error as exc:
             raise IndexStateError(
                 f"expected a readable SQLite manifest at {self.path}, got {type(exc).__name__}: {exc}",
@@ -176,6 +203,11 @@ class Manifest:
 
     def close(self) -> None:
         self.conn.close()
+
+    def _current_schema(self) -> bool:
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        columns = {r[1] for r in self.conn.execute("PRAGMA table_info(articles)")}
+        return {"dates", "duplicate_groups"} <= tables and "published_origin" in columns
 
     # ----------------------------------------------------------------- transactions
     @contextmanager
@@ -237,16 +269,18 @@ class Manifest:
                 a = item.article
                 conn.execute(_DELETE_SENTENCES_OF_ARTICLE, (a.id,))
                 conn.execute("DELETE FROM chunks WHERE article_id = ?", (a.id,))
+                conn.execute("DELETE FROM dates WHERE article_id = ?", (a.id,))
                 conn.execute("DELETE FROM article_sources WHERE article_id = ?", (a.id,))
                 conn.execute(
                     f"INSERT OR REPLACE INTO articles ({_ARTICLE_COLUMNS}, content_hash, fingerprint) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         a.id, a.title, a.text, a.source_path, a.url, a.source, a.dateline,
-                        a.published.isoformat() if a.published else None, a.part,
+                        a.published.isoformat() if a.published else None, a.part, a.published_origin,
                         content_hash(a), item.fingerprint,
                     ),
                 )
+                _write_dates(conn, a.id, item.dates)
                 conn.executemany(
                     "INSERT OR IGNORE INTO article_sources (article_id, source_path) VALUES (?, ?)",
                     [(a.id, p) for p in item.source_paths],
@@ -284,12 +318,14 @@ class Manifest:
             conn.executemany(_DELETE_SENTENCES_OF_ARTICLE, ids)
             conn.executemany("DELETE FROM chunks WHERE article_id = ?", ids)
             conn.executemany("DELETE FROM article_sources WHERE article_id = ?", ids)
+            conn.executemany("DELETE FROM dates WHERE article_id = ?", ids)
+            conn.executemany("DELETE FROM duplicate_groups WHERE article_id = ?", ids)
             conn.executemany("DELETE FROM articles WHERE id = ?", ids)
 
     def clear(self) -> None:
         """Drop all content (for --rebuild); meta keeps only schema and generation."""
         with self.transaction() as conn:
-            for table in ("sentences", "chunks", "article_sources", "articles", "files"):
+            for table in ("sentences", "chunks", "article_sources", "dates", "duplicate_groups", "articles", "files"):
                 conn.execute(f"DELETE FROM {table}")
             conn.execute("DELETE FROM meta WHERE key NOT IN ('schema_version', 'generation')")
 
@@ -314,6 +350,9 @@ class Manifest:
 
     def article_count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def dated_article_count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM articles WHERE published IS NOT NULL").fetchone()[0])
 
     def article_titles(self) -> tuple[tuple[str, str], ...]:
         return tuple(self.conn.execute("SELECT id, title FROM articles ORDER BY title, id").fetchall())
@@ -408,6 +447,53 @@ class Manifest:
         )
         return [r[0] for r in rows]
 
+    # ----------------------------------------------------------------- dates and duplicates
+    def replace_dates(self, mentions: Mapping[str, Sequence[DateMention]], version: str) -> None:
+        """Rewrite the date rows of these articles and record the resolver version, in one transaction."""
+        with self.transaction() as conn:
+            for article_id, found in mentions.items():
+                conn.execute("DELETE FROM dates WHERE article_id = ?", (article_id,))
+                _write_dates(conn, article_id, found)
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('dates_version', ?)", (version,))
+
+    def date_mentions(self, article_ids: Sequence[str] | None = None) -> list[DateMention]:
+        """Stored date mentions of these articles (all when None), by article id then offset."""
+        query = 'SELECT article_id, start, "end", text, value, granularity, relative FROM dates'
+        rows: list[tuple[Any, ...]] = []
+        if article_ids is None:
+            rows = self.conn.execute(query + " ORDER BY article_id, start").fetchall()
+        else:
+            ids = list(dict.fromkeys(article_ids))
+            for at in range(0, len(ids), 500):
+                part = ids[at : at + 500]
+                rows += self.conn.execute(
+                    query + f" WHERE article_id IN ({','.join('?' * len(part))}) ORDER BY article_id, start", part
+                ).fetchall()
+        return [DateMention(aid, start, end, text, dt.date.fromisoformat(value), granularity, bool(relative))
+                for aid, start, end, text, value, granularity, relative in rows]
+
+    def replace_duplicate_groups(self, groups: Sequence[DuplicateGroup]) -> None:
+        """Store this run's groups of republished copies (all of them: groups span runs)."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM duplicate_groups")
+            conn.executemany(
+                "INSERT INTO duplicate_groups (article_id, group_no, member_rank, similarity) VALUES (?, ?, ?, ?)",
+                [(aid, n, rank, g.similarity) for n, g in enumerate(groups) for rank, aid in enumerate(g.article_ids)],
+            )
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('groups_generation', ?)",
+                         (str(int(self.generation()) + 1),))  # the generation this commit ends with
+
+    def duplicate_groups(self) -> list[DuplicateGroup]:
+        rows = self.conn.execute(
+            "SELECT g.group_no, g.article_id, g.similarity FROM duplicate_groups g "
+            "JOIN articles a ON a.id = g.article_id ORDER BY g.group_no, g.member_rank").fetchall()
+        members: dict[int, list[str]] = {}
+        similarity: dict[int, float] = {}
+        for group_no, aid, sim in rows:
+            members.setdefault(group_no, []).append(aid)
+            similarity[group_no] = float(sim)
+        return [DuplicateGroup(tuple(ids), similarity[n]) for n, ids in members.items() if len(ids) > 1]
+
     # ----------------------------------------------------------------- files
     def files(self) -> dict[str, FileRecord]:
         rows = self.conn.execute("SELECT path, mtime_ns, size, sha256 FROM files").fetchall()
@@ -423,6 +509,14 @@ class Manifest:
                 "INSERT OR REPLACE INTO files (path, mtime_ns, size, sha256) VALUES (?, ?, ?, ?)",
                 [(r.path, r.mtime_ns, r.size, r.sha256) for r in records],
             )
+
+
+def _write_dates(conn: sqlite3.Connection, article_id: str, mentions: Sequence[DateMention]) -> None:
+    conn.executemany(
+        'INSERT OR REPLACE INTO dates (article_id, start, "end", text, value, granularity, relative) '
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(article_id, m.start, m.end, m.text, m.value.isoformat(), m.granularity, int(m.relative)) for m in mentions],
+    )
 
 
 def is_under(path: str, roots: Sequence[str]) -> bool:

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.chunker import Chunker
+from index.dates import DATES_VERSION, find_date_mentions
+from index.duplicates import group_duplicates
 from index.lexical import remove_other_lexical, write_lexical
 from index.lock import IndexLock
 from index.manifest import FileRecord, Manifest, StoredArticle, content_hash, file_sha256, is_under
@@ -44,7 +46,8 @@ from index.store import ChromaIndex
 from newsrag.errors import IndexStateError, InputError, NewsragError
 from newsrag.protocols import Embedder, SpanEmbedder, same_vectors
 from newsrag.settings import Settings
-from newsrag.types import Article, FileProblem, IndexReport
+from newsrag.tuning import DuplicateTuning
+from newsrag.types import Article, FileNote, FileProblem, IndexReport
 
 __all__ = ["Indexer", "IndexProgress", "needs_indexing", "discover_files"]
 
@@ -74,6 +77,7 @@ class _Loaded:
     occurrences: tuple[tuple[Article, str], ...]  # (article, resolved file), duplicates kept
     problems: tuple[FileProblem, ...]
     files_seen: tuple[str, ...]
+    notes: tuple[FileNote, ...] = ()
 
     @property
     def article_count(self) -> int:
@@ -97,6 +101,7 @@ class Indexer:
         self.embedder = embedder
         self.chunker = chunker or Chunker.from_settings(settings)
         self.clock = StageClock()  # per run; see IndexReport.stages
+        self.tuning = DuplicateTuning()
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Indexer:
@@ -130,6 +135,7 @@ class Indexer:
         found_in: list[Path] = [p for p in paths if not any(is_under(str(f), [_resolved(p)]) for f in files)]
         occurrences: list[tuple[Article, str]] = []
         problems: list[FileProblem] = []
+        notes: list[FileNote] = []
         if found_in:  # missing paths, empty folders, unsupported single files: the loader's words
             problems.extend(load_articles(found_in, max_bytes).problems)
         every = max(1, len(files) // 20)  # about 20 load events, whatever the corpus size
@@ -138,8 +144,9 @@ class Indexer:
                 emit(progress, "load", n, len(files), f"read {n}/{len(files)} files")
             result = load_articles([path], max_bytes)
             problems.extend(result.problems)
+            notes.extend(result.notes)
             occurrences.extend((a, _resolved(a.source_path)) for a in result.articles)
-        return _Loaded(tuple(occurrences), tuple(problems), tuple(str(f) for f in files))
+        return _Loaded(tuple(occurrences), tuple(problems), tuple(str(f) for f in files), tuple(notes))
 
     def index(self, paths: Sequence[str | Path], progress: ProgressCallback | None = None,
               rebuild: bool = False) -> IndexReport:
@@ -199,6 +206,10 @@ class Indexer:
                 self._remove(manifest, chroma, plan, progress)
                 manifest.set_sources(plan.sources)
             embedded = self._embed_and_write(manifest, chroma, plan, progress)
+            with self.clock.stage("dates"):
+                self._refresh_dates(manifest)
+            with self.clock.stage("duplicates"):
+                self._store_duplicates(manifest, progress)
             with self.clock.stage("manifest"):
                 self._record_files(manifest, roots, loaded.files_seen)
             with self.clock.stage("bm25"):
@@ -221,6 +232,7 @@ class Indexer:
             seconds=time.perf_counter() - started,
             problems=tuple(loaded.problems),
             stages=self.clock.times(),
+            notes=loaded.notes,
         )
         emit(progress, "done", 1, 1, f"{report.chunks_total} chunks, {embedded} embedded")
         return report
@@ -303,6 +315,8 @@ class Indexer:
                               self.chunker.chunk(article))
                 for article, paths in plan.embed
             ]
+        with self.clock.stage("dates"):  # written with each article, in its batch's transaction
+            items = [dataclasses.replace(item, dates=find_date_mentions(item.article)) for item in items]
         total = sum(len(i.chunks) for i in items)
         emit(progress, "embed", 0, total, f"embedding {total} chunks of {len(items)} articles")
         done = 0
@@ -330,6 +344,27 @@ class Indexer:
         with self.clock.stage("manifest"):
             manifest.write_articles(batch)  # the commit point of this batch
         return len(chunks)
+
+    def _refresh_dates(self, manifest: Manifest) -> None:
+        """Recompute every stored article's dates when the resolver changed (no embedding needed)."""
+        if manifest.get_meta("dates_version") == DATES_VERSION:
+            return
+        manifest.replace_dates({a.id: find_date_mentions(a) for a in manifest.articles()}, DATES_VERSION)
+
+    def _store_duplicates(self, manifest: Manifest, progress: ProgressCallback | None) -> None:
+        """Group republished copies over the whole index when its content changed since the last grouping.
+
+        Groups span runs (a wire copy indexed today joins yesterday's original), so they are
+        recomputed over every article, in one transaction; a crash before it only leaves the
+        previous groups, and the next run regroups (its generation no longer matches).
+        """
+        if manifest.get_meta("groups_generation") == manifest.generation():
+            return
+        articles = manifest.articles()
+        emit(progress, "duplicates", 0, len(articles), f"looking for republished copies among {len(articles)} articles")
+        groups = group_duplicates(articles, self.tuning)
+        manifest.replace_duplicate_groups(groups)
+        emit(progress, "duplicates", len(articles), len(articles), f"{len(groups)} groups of republished copies")
 
     def _store_lexical(self, manifest: Manifest, progress: ProgressCallback | None) -> None:
         """Build the keyword index over every committed chunk, then name it and end the run in one
@@ -376,6 +411,8 @@ def needs_indexing(settings: Settings, paths: Sequence[str | Path]) -> bool:
             return True
         if meta.get("sentence_vectors") != settings.sentence_vectors:
             return True
+        if meta.get("dates_version") != DATES_VERSION or meta.get("groups_generation") != manifest.generation():
+            return True  # dates or duplicate groups from an older version or an interrupted run
         roots = [_resolved(p) for p in paths]
         recorded = {p: r for p, r in manifest.files().items() if is_under(p, roots)}
     finally:

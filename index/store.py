@@ -36,7 +36,16 @@ from newsrag.errors import BackendError, ConfigError, IndexStateError
 from newsrag.protocols import Embedder, same_vectors
 from newsrag.settings import Settings
 from newsrag.text import normalize, words
-from newsrag.types import Article, Chunk, ChunkSentences, IndexStatus, Passage, SearchFilter
+from newsrag.types import (
+    Article,
+    Chunk,
+    ChunkSentences,
+    DateMention,
+    DuplicateGroup,
+    IndexStatus,
+    Passage,
+    SearchFilter,
+)
 
 if TYPE_CHECKING:  # chromadb and llama-index are imported where used: both cost a cold start
     from chromadb.api import ClientAPI
@@ -419,6 +428,14 @@ class ChromaIndexReader:
         with self._lock:
             return _status(self.settings, self.manifest)
 
+    def date_mentions(self, article_ids: Sequence[str]) -> list[DateMention]:
+        with self._lock:
+            return self.manifest.date_mentions(article_ids)
+
+    def duplicate_groups(self) -> list[DuplicateGroup]:
+        with self._lock:
+            return self.manifest.duplicate_groups()
+
 
 def _status(settings: Settings, manifest: Manifest) -> IndexStatus:
     last = manifest.get_meta("last_indexed")
@@ -429,6 +446,8 @@ def _status(settings: Settings, manifest: Manifest) -> IndexStatus:
         location=settings.index_location,
         last_indexed=dt.datetime.fromisoformat(last) if last else None,
         article_titles=manifest.article_titles(),
+        duplicate_groups=tuple(manifest.duplicate_groups()),
+        dated_articles=manifest.dated_article_count(),
     )
 
 

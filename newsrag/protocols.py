@@ -31,10 +31,15 @@ from newsrag.types import (
     Chunk,
     ChunkSentences,
     Citation,
+    Conflict,
+    DateMention,
+    DuplicateGroup,
     IndexStatus,
     Passage,
     SearchFilter,
+    Statement,
     SupportCheck,
+    Timeline,
     Turn,
 )
 
@@ -98,6 +103,14 @@ class IndexReader(Protocol):
 
     def status(self) -> IndexStatus: ...
 
+    def date_mentions(self, article_ids: Sequence[str]) -> list[DateMention]:
+        """The resolved date expressions `index/` stored for these articles, by article then offset."""
+        ...
+
+    def duplicate_groups(self) -> list[DuplicateGroup]:
+        """The groups of republished copies `index/` found (representative first in each)."""
+        ...
+
 
 @runtime_checkable
 class SpanEmbedder(Embedder, Protocol):
@@ -136,6 +149,20 @@ class Checker(Protocol):
         ...
 
 
+class ConflictDetector(Protocol):
+    """Says whether two sentences disagree (`rag.disagreement.RulesConflictDetector`, or
+    `rag.nli.NliConflictDetector` when NEWSRAG_NLI_MODEL names a local cross-encoder)."""
+
+    name: str
+
+    def conflict(self, a: Statement, b: Statement) -> Conflict | None:
+        """The conflict between a and b when its probability reaches the detector's threshold, else None.
+
+        None is the safe answer: a missed disagreement costs less than a wrong "sources disagree".
+        """
+        ...
+
+
 class Reranker(Protocol):
     """Re-scores the fused candidate list (`rag.reranker.CrossEncoderReranker`)."""
 
@@ -165,6 +192,10 @@ class AssistantService(Protocol):
 
     def example_questions(self, n: int = 4) -> list[str]:
         """Up to n questions about the indexed articles that the assistant can answer."""
+        ...
+
+    def timeline(self, query: str, options: AskOptions | None = None) -> Timeline:
+        """The dated sentences of the articles matching `query`, earliest first; InputError for an unusable query."""
         ...
 
     def status(self) -> IndexStatus: ...

@@ -185,6 +185,53 @@ class CleaningTuning:
 
 
 @dataclass(frozen=True)
+class DuplicateTuning:
+    """How `index/duplicates.py` finds republished copies of one story (MinHash/LSH, datasketch).
+
+    shingle_words and threshold are fitted by `python -m evals.fit_duplicates` on the fit split of
+    evals/duplicates/ (simulated republished copies of real devdata articles against real pairs of
+    different articles): highest recall at precision >= 0.98, then the highest tied threshold.
+    Test split (180 copies, 4,005 pairs of different real articles, LSH included): precision
+    1.000, recall 1.000; grouping all 324 devdata articles at once merges none. The margin is
+    thin (see the threshold comment), so these figures are an upper bound: a stricter 0.20 would
+    keep test recall at 0.994. Report: evals/duplicates/report.md.
+    """
+
+    shingle_words: int = 3  # word n-grams hashed into each article's MinHash; fitted (3, 4, 5 tried)
+    num_perm: int = 128  # MinHash permutations: estimate error ~ 1/sqrt(num_perm); not fitted
+    # Estimated Jaccard similarity from which two articles are one story; fitted. On the fit
+    # split the hardest copy (a heavily trimmed short story) is at 0.180 and the most similar
+    # pair of different articles at 0.125, so 0.13-0.17 all separate them; the highest is kept.
+    threshold: float = 0.17
+    min_words: int = 40  # shorter articles are never grouped: too few shingles to tell copies from quotes
+
+
+@dataclass(frozen=True)
+class TimelineTuning:
+    """How much the timeline (rag/timeline.py) reads and shows for one query.
+
+    Display limits, not fitted: they bound the page a researcher scrolls, never what an answer says.
+    """
+
+    passages: int = 20  # passages retrieved for the query; their articles are the matching ones
+    max_articles: int = 8  # the best-ranked matching articles whose dated sentences are listed
+    max_entries: int = 80  # dated sentences shown at most, earliest first
+
+
+@dataclass(frozen=True)
+class DisagreementTuning:
+    """How many sentences rag/contradictions.py weighs against an answer's cited ones.
+
+    Search limits, not decision thresholds: whether a pair disagrees is the fitted detector's
+    call (rag/models/disagreement.json). More candidates find more conflicts and cost one
+    detector call per (cited sentence, candidate) pair.
+    """
+
+    candidates: int = 12  # retrieved sentences most similar to the question, other than the cited ones
+    max_disagreements: int = 2  # pairs shown per answer, the most probable first
+
+
+@dataclass(frozen=True)
 class Tuning:
     """All groups together, for the code that builds the pipeline from Settings."""
 
@@ -194,6 +241,9 @@ class Tuning:
     conversation: ConversationTuning = ConversationTuning()
     checking: CheckingTuning = CheckingTuning()
     cleaning: CleaningTuning = CleaningTuning()
+    duplicates: DuplicateTuning = DuplicateTuning()
+    timeline: TimelineTuning = TimelineTuning()
+    disagreement: DisagreementTuning = DisagreementTuning()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Tuning:

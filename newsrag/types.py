@@ -31,6 +31,125 @@ class Article:
     dateline: str | None = None  # e.g. "TEHRAN (Dispatches)"
     published: dt.date | None = None
     part: int = 0  # 0 for a whole file; 1, 2, ... when one file held several stories
+    # Where `published` was read (DATE_ORIGINS); None exactly when `published` is None.
+    published_origin: str | None = None
+
+
+# Where an article's publication date was found. Nothing else sets it: a file that gives
+# no date in one of these places has none, and no date is guessed from its text.
+DATE_ORIGINS = (
+    "html-metadata",  # <meta>/JSON-LD/<time> of an HTML page, as trafilatura extracts it
+    "json-field",  # the "published" field of a JSON/JSONL record
+    "front-matter",  # "date:" or "published:" in Markdown front matter
+    "dateline",  # a dated dateline or byline line at the top of a plain-text story
+)
+
+
+DATE_GRANULARITIES = ("day", "week", "month", "year")
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date expression in an article's text and the calendar period it stands for.
+
+    Found and resolved by `index/dates.py` at index time. A relative expression ("on
+    Saturday", "last week") is resolved against `Article.published` and is only recorded
+    when the article has a date; a written-out date ("September 16, 2023") is recorded
+    either way.
+    """
+
+    article_id: str
+    start: int  # offsets of the expression in Article.text
+    end: int
+    text: str  # == article.text[start:end], e.g. "on Saturday"
+    value: dt.date  # the period's first day (a Monday for a week, the 1st for a month)
+    granularity: str  # one of DATE_GRANULARITIES
+    relative: bool  # resolved against the publication date (True) or written out (False)
+
+    @property
+    def label(self) -> str:
+        """The resolved date as shown beside a sentence: 2023-09-16, 2023-09, 2023 or week of 2023-09-11."""
+        if self.granularity == "year":
+            return f"{self.value.year}"
+        if self.granularity == "month":
+            return f"{self.value.year}-{self.value.month:02d}"
+        if self.granularity == "week":
+            return f"week of {self.value.isoformat()}"
+        return self.value.isoformat()
+
+    @property
+    def phrase(self) -> str:
+        """The expression without a leading preposition, for "Saturday = 2023-09-16"."""
+        head, _, rest = self.text.partition(" ")
+        return rest if rest and head.lower() in {"on", "in", "at", "by", "since", "until", "from"} else self.text
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Articles that are one story republished with small edits (another outlet, a wire copy, an update).
+
+    Found by `index/duplicates.py` (MinHash/LSH) at index time and stored in the manifest.
+    The first id is the group's representative: the copy answers cite.
+    """
+
+    article_ids: tuple[str, ...]  # at least two; representative first, then the others by id
+    similarity: float  # the lowest estimated Jaccard similarity between a member and the representative
+
+
+@dataclass(frozen=True)
+class Republication:
+    """Another copy of a cited story: what "also in: ..." shows."""
+
+    article_id: str
+    title: str
+    source_path: str
+    source: str | None = None
+    published: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A sentence handed to a conflict detector: its text, its article and its stored vector."""
+
+    text: str
+    article_id: str
+    vector: np.ndarray | None = field(default=None, compare=False)  # unit vector from the index, when known
+
+
+CONFLICT_KINDS = ("denial", "figure")
+# A Disagreement is a conflict between two sentences (CONFLICT_KINDS), or "disputed": cited
+# sentences that report a claim together with its denial ("dismissed the claims that ...").
+DISAGREEMENT_KINDS = (*CONFLICT_KINDS, "disputed")
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two statements about the same thing that cannot both be right, as a detector sees them."""
+
+    kind: str  # "denial" (one asserts, the other denies) or "figure" (different numbers or dates for one slot)
+    probability: float  # the detector's probability that the pair disagrees
+    method: str  # "rules" (fitted features, no model) or "nli" (a configured NLI cross-encoder)
+
+
+@dataclass(frozen=True)
+class DisagreementSide:
+    citation: int  # 1-based number into Answer.citations
+    label: str  # "claim", "denial", "figure", or "denies a reported claim": what this side says, as shown
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Retrieved sources that disagree about what the question asks: every side, each cited.
+
+    Two sides for a conflict between two sentences (a claim and its denial, two figures); one
+    side per cited sentence for "disputed", where each sentence itself reports the claim and
+    the denial.
+    """
+
+    kind: str  # DISAGREEMENT_KINDS
+    sides: tuple[DisagreementSide, ...]
+    probability: float | None  # the detector's probability; None for "disputed" (read off the sentence)
+    method: str  # "rules", "nli", or "reported-denial"
 
 
 @dataclass(frozen=True)
@@ -97,6 +216,8 @@ class Citation:
     source: str | None = None
     dateline: str | None = None
     published: dt.date | None = None
+    dates: tuple[DateMention, ...] = ()  # date expressions inside `quote`, resolved
+    also_in: tuple[Republication, ...] = ()  # other copies of the same story (near-duplicates)
 
 
 @dataclass(frozen=True)
@@ -118,7 +239,7 @@ class AnswerSentence:
 
 @dataclass(frozen=True)
 class Timing:
-    stage: str  # "condense", "embed", "retrieve", "answer", "check", "total"
+    stage: str  # "condense", "embed", "retrieve", "answer", "check", "disagree", "total"
     ms: float
 
 
@@ -145,7 +266,9 @@ class Answer:
     answerer: str  # "offline", "openai-like:<model>", "llama-cpp:<file>"
     timings: tuple[Timing, ...] = ()
     notes: tuple[str, ...] = ()  # e.g. "LLM unavailable, fell back to the offline answerer"
-    short: str | None = None  # for factoid questions: the span of the first cited sentence that answers
+    # For factoid questions: the span of the first cited sentence that answers, with its absolute
+    # date in parentheses when the span is a relative date ("Tuesday (2019-06-04)").
+    short: str | None = None
     confidence: float | None = None  # offline answerer: fitted probability that its best sentence answers
     # Which job was done (ANSWER_KINDS): "answer" (a question answered), "refusal" (nothing found:
     # `refused` is then True), "greeting", "smalltalk", "collection" (a list of articles) or "summary".
@@ -153,6 +276,7 @@ class Answer:
     kind: str = ""
     heading: str | None = None  # a list's or summary's first line, from the index's own facts (not cited)
     suggestions: tuple[str, ...] = ()  # example requests offered with a greeting
+    disagreements: tuple[Disagreement, ...] = ()  # retrieved sources that contradict each other
 
     def __post_init__(self) -> None:
         if not self.kind:
@@ -177,6 +301,34 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class TimelineEntry:
+    """One dated sentence of an article, for the timeline: when, what, and where it was said."""
+
+    date: DateMention  # the expression inside `sentence` and the date it resolves to
+    sentence: str  # == article.text[start:end]
+    start: int
+    end: int
+    article_id: str
+    title: str
+    source_path: str
+    source: str | None = None
+    published: dt.date | None = None
+    url: str | None = None
+    also_in: tuple[Republication, ...] = ()  # copies of the story left out of the timeline
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The dated sentences of the articles that match a query, in date order."""
+
+    query: str
+    entries: tuple[TimelineEntry, ...]
+    articles: int  # how many matching articles were read
+    undated_articles: int  # of those, how many have no publication date (their relative dates are unknown)
+    truncated: bool = False  # more entries than the timeline shows
+
+
+@dataclass(frozen=True)
 class IndexStatus:
     articles: int
     chunks: int
@@ -184,6 +336,8 @@ class IndexStatus:
     location: str
     last_indexed: dt.datetime | None
     article_titles: tuple[tuple[str, str], ...] = field(default=())  # (article id, title)
+    duplicate_groups: tuple[DuplicateGroup, ...] = ()
+    dated_articles: int = 0  # articles with a publication date
 
 
 def to_jsonable(value: Any) -> Any:
@@ -236,6 +390,14 @@ class FileProblem:
 
 
 @dataclass(frozen=True)
+class FileNote:
+    """Something the user should know about a file that was indexed, e.g. the legacy encoding it was read in."""
+
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
 class StageTime:
     """Wall seconds an indexing run spent in one stage ("load", "chunk", "embed", "chroma", ...)."""
 
@@ -254,3 +416,4 @@ class IndexReport:
     seconds: float
     problems: tuple[FileProblem, ...] = ()
     stages: tuple[StageTime, ...] = ()  # where the time went, in pipeline order
+    notes: tuple[FileNote, ...] = ()  # files indexed with a remark (decoded from Windows-1252, ...)

@@ -32,23 +32,29 @@ from newsrag.types import (
     Article,
     AskOptions,
     Citation,
+    Disagreement,
     IndexStatus,
     Passage,
-    SupportCheck,
+    Timeline,
     Timing,
     Turn,
 )
 from rag.catalog import Catalog
+from rag.citing import citation_of, cite_and_check
 from rag.condense import condense_question
+from rag.contradictions import ContradictionFinder, disagreement, disputed_citations
 from rag.draft import Answerer, Draft, Evidence
 from rag.examples import example_questions as _example_questions
 from rag.intent import GREETING, QUESTION, SMALLTALK, Intent, IntentClassifier, load_intent_classifier
 from rag.jobs import JobRunner, finish
+from rag.nli import load_conflict_detector
 from rag.offline_answerer import OfflineAnswerer
+from rag.provenance import Provenance, dated_short_answer
 from rag.refusal import question_refusal
 from rag.retriever import HybridRetriever, Retrieval
 from rag.sentence_scorer import load_scorer
 from rag.sentence_source import SentenceSource
+from rag.timeline import build_timeline
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
@@ -120,6 +126,8 @@ class Assistant:
         # Recognising what is asked, and the jobs besides answering (rag/intent.py, rag/jobs.py).
         self._intents: IntentClassifier | None = None
         self._catalog: Catalog | None = None
+        self._provenance: Provenance | None = None
+        self._contradictions: ContradictionFinder | None = None
         self._jobs: JobRunner | None = None
 
     # ------------------------------------------------------------------ construction
@@ -196,6 +204,9 @@ class Assistant:
                 )
                 self._intents = load_intent_classifier()
                 self._catalog = Catalog(reader)
+                self._provenance = Provenance(reader)
+                self._contradictions = ContradictionFinder(load_conflict_detector(self.settings.nli_model),
+                                                           self._offline.sentences)
                 self._jobs = JobRunner(self._catalog, self._offline.sentences, emb, self.example_questions,
                                        self.chat_model if self._llm_answerer is not None else None)
                 self._retriever = retriever
@@ -216,6 +227,12 @@ class Assistant:
     @property
     def reader(self) -> IndexReader:
         return self._ready().reader
+
+    @property
+    def provenance(self) -> Provenance:
+        self._ready()
+        assert self._provenance is not None
+        return self._provenance
 
     @property
     def checker(self) -> Checker:
@@ -249,6 +266,8 @@ class Assistant:
                 self._retriever.set_reader(self._reader_factory(self.embedder))
                 if self._catalog is not None:
                     self._catalog.set_reader(self._retriever.reader)
+                if self._provenance is not None:
+                    self._provenance.set_reader(self._retriever.reader)
             self._examples = None
 
     def example_questions(self, n: int = 4) -> list[str]:
@@ -362,15 +381,45 @@ class Assistant:
         if unsupported:
             notes.append(f"{unsupported} sentence(s) not supported by their citations")
         refused = not sentences
+        t0 = time.perf_counter()
+        disagreements = () if refused else self._disagreements(citations, passages, retrieval)
+        if disagreements:
+            notes.append("the sources disagree about this: each side is shown with its source")
+        timings.append(Timing("disagree", _ms(t0)))
         answer_text = refusal_text(text) if refused else " ".join(s.text for s in sentences)
         short = draft.short if not refused and draft.short and draft.short in answer_text else None
+        if short is not None:  # a "when" answer: the absolute date of a relative one
+            first = sentences[0].citations[0] if sentences[0].citations else None
+            short = dated_short_answer(short, citations[first - 1] if first else None)
         timings.append(Timing("total", _ms(t_total)))
         return Answer(
             question=text, query=query, text=answer_text, sentences=tuple(sentences),
             citations=tuple(citations), passages=tuple(passages), refused=refused,
             answerer=answerer_name, timings=tuple(timings), notes=tuple(dict.fromkeys(notes)),
-            short=short, confidence=draft.confidence,
+            short=short, confidence=draft.confidence, disagreements=disagreements,
         )
+
+    def _disagreements(self, citations: list[Citation], passages: Sequence[Passage], retrieval: Retrieval
+                       ) -> tuple[Disagreement, ...]:
+        """Retrieved sentences that contradict cited ones; each other side is appended as a citation."""
+        assert self._contradictions is not None
+        out = []
+        for found in self._contradictions.find(citations, passages, retrieval.query_embedding):
+            other = found.other
+            number = len(citations) + 1
+            evidence = Evidence(passages.index(other.passage) + 1, other.start, other.end)
+            citations.extend(self.provenance.complete([citation_of(number, other.passage, evidence)]))
+            cited = citations[found.citation - 1]
+            out.append(disagreement(found, cited.quote, number))
+        disputed = disputed_citations(citations)
+        return (*out, disputed) if disputed is not None else tuple(out)
+
+    def timeline(self, query: str, options: AskOptions | None = None) -> Timeline:
+        """The dated sentences of the articles matching `query`, earliest first (rag/timeline.py)."""
+        text = clean_question(query, self.settings.max_question_chars)
+        options = options or AskOptions()
+        return build_timeline(text, self._ready(), self.provenance, mode=self.settings.retrieval_mode,
+                              where=options.filter)
 
     def intent(self, text: str) -> Intent:
         """What `text` asks for (rag/intent.py), read with the utterance's vector when the model can."""
@@ -408,64 +457,9 @@ class Assistant:
 
     def _cite_and_check(self, draft: Draft, passages: Sequence[Passage], strict: bool
                         ) -> tuple[list[AnswerSentence], list[Citation]]:
-        """Number citations by distinct evidence span, check each sentence, apply strict mode."""
-        if draft.refused:
-            return [], []
-        checker = self.checker
-        groups: list[tuple[str, list[Evidence]]] = []
-        for s in draft.sentences:
-            evidence = [e for e in s.evidence if 1 <= e.passage_number <= len(passages)]
-            if not evidence:
-                for n in s.cites:
-                    if 1 <= n <= len(passages):
-                        span = checker.locate(s.text, passages[n - 1])
-                        evidence.append(Evidence(n, span.start, span.end))
-            groups.append((s.text, evidence))
-
-        def number(kept: Sequence[tuple[str, list[Evidence], SupportCheck]]
-                   ) -> tuple[list[AnswerSentence], list[Citation]]:
-            keys: dict[tuple[str, int, int], int] = {}
-            cites: list[Citation] = []
-            out: list[AnswerSentence] = []
-            for text, evidence, check in kept:
-                nums: list[int] = []
-                for e in evidence:
-                    p = passages[e.passage_number - 1]
-                    key = (p.chunk.id, e.start, e.end)
-                    if key not in keys:
-                        keys[key] = len(cites) + 1
-                        cites.append(_citation(keys[key], p, e))
-                    if keys[key] not in nums:
-                        nums.append(keys[key])
-                marker = "".join(f"[{n}]" for n in nums)
-                out.append(AnswerSentence(f"{text} {marker}".strip(), tuple(nums), check))
-            return out, cites
-
-        # First pass: only the citation numbers each sentence will get, to check it against them.
-        provisional, cites = number([(t, ev, _UNCHECKED) for t, ev in groups])
-        by_number = {c.number: c for c in cites}
-        checked = []
-        for (text, evidence), numbered in zip(groups, provisional, strict=True):
-            check = checker.check(text, [by_number[n] for n in numbered.citations])
-            if strict and not check.supported:
-                continue
-            checked.append((text, evidence, check))
-        return number(checked)
-
-
-_UNCHECKED = SupportCheck(False, 0.0, "unchecked")  # a sentence's check before the checker ran
-
-
-def _citation(number: int, passage: Passage, e: Evidence) -> Citation:
-    chunk = passage.chunk
-    start = max(chunk.start, min(e.start, chunk.end))
-    end = max(start, min(e.end, chunk.end))
-    quote = chunk.text[start - chunk.start : end - chunk.start]
-    return Citation(
-        number=number, article_id=chunk.article_id, chunk_id=chunk.id, title=chunk.title,
-        source_path=chunk.source_path, passage=chunk.text, quote=quote, start=start, end=end,
-        source=chunk.source, dateline=chunk.dateline, published=chunk.published,
-    )
+        """Cited, checked sentences and their citations (rag/citing.py), with dates and copies filled in."""
+        sentences, citations = cite_and_check(draft, passages, self.checker, strict)
+        return sentences, list(self.provenance.complete(citations))
 
 
 def _describe(exc: BaseException) -> str:

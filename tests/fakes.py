@@ -30,7 +30,16 @@ import numpy as np
 from newsrag.errors import BackendError
 from newsrag.settings import Settings
 from newsrag.text import content_terms, words
-from newsrag.types import Article, Chunk, ChunkSentences, IndexStatus, Passage, SearchFilter
+from newsrag.types import (
+    Article,
+    Chunk,
+    ChunkSentences,
+    DateMention,
+    DuplicateGroup,
+    IndexStatus,
+    Passage,
+    SearchFilter,
+)
 
 # --------------------------------------------------------------------------- embedder
 
@@ -132,12 +141,17 @@ class FakeIndexReader:
         return cls(articles, chunk_articles(articles, settings.chunk_tokens, settings.chunk_overlap_tokens), embedder)
 
     def _set(self, articles: Sequence[Article], chunks: Sequence[Chunk]) -> None:
+        from index.dates import find_date_mentions
+        from index.duplicates import group_duplicates
         from index.sentences import embed_chunks
 
         self._articles = {a.id: a for a in articles}
         self._chunks = list(chunks)
         self._vectors, stored = embed_chunks(self.embedder, self._chunks, "separate")
         self._sentences = {s.chunk_id: s for s in stored}
+        # Dates and republished copies as the indexer computes them, by the same functions.
+        self._dates = {a.id: find_date_mentions(a) for a in articles}
+        self._groups = list(group_duplicates(list(articles)))
         self._generation += 1
 
     def bump(self, articles: Sequence[Article], chunks: Sequence[Chunk]) -> None:
@@ -178,8 +192,17 @@ class FakeIndexReader:
         return IndexStatus(
             articles=len(self._articles), chunks=len(self._chunks), embedding_model=self.embedder.name,
             location="memory", last_indexed=None,
-            article_titles=tuple((a.id, a.title) for a in self._articles.values()),
+            article_titles=tuple(sorted(((a.id, a.title) for a in self._articles.values()),
+                                        key=lambda t: (t[1], t[0]))),
+            duplicate_groups=tuple(self._groups),
+            dated_articles=sum(1 for a in self._articles.values() if a.published is not None),
         )
+
+    def date_mentions(self, article_ids: Sequence[str]) -> list[DateMention]:
+        return [m for aid in sorted(set(article_ids)) for m in self._dates.get(aid, ())]
+
+    def duplicate_groups(self) -> list[DuplicateGroup]:
+        return list(self._groups)
 
 
 # --------------------------------------------------------------------------- chat model

@@ -1,10 +1,11 @@
 """Builds the browser chat: a Gradio Blocks app over `rag.assistant.Assistant`.
 
 Left: the conversation (streamed answers with [n] markers, ⚠ on sentences that failed
-the support check, a distinct refusal), the question box, "New chat" and a settings
-panel. Right: tabs with the sources of the latest answer (cited sentence highlighted,
-whole article on demand), "why this answer" (query searched, passages and scores,
-timings), the index status, and uploading articles.
+the support check, a distinct refusal, a labelled box when sources disagree), the question
+box, "New chat" and a settings panel. Right: tabs with the sources of the latest answer
+(cited sentence highlighted, its relative dates resolved, other copies of the story, whole
+article on demand), the timeline of a topic, "why this answer" (query searched, passages
+and scores, timings), the index status (with republished-story groups), and uploading articles.
 
 The settings panel is always in the page, shown and hidden by the "Settings" button in
 the browser alone (no server round trip). It is not a closed `gr.Accordion` on purpose: Gradio
@@ -29,7 +30,7 @@ import gradio as gr
 
 from newsrag.protocols import AssistantService
 from newsrag.settings import Settings, configured_answerer
-from ui import panels, render
+from ui import panels, render, render_research
 from ui.api import make_ask_endpoint
 from ui.handlers import ChatHandlers, IndexFiles
 from ui.options import answerer_choices
@@ -110,6 +111,13 @@ def build_app(assistant: AssistantService, settings: Settings, *, index_files: I
                         elem_id="nr-sources",
                         js_on_load=SCROLL_TO_QUOTE_JS,
                     )
+                with gr.Tab("Timeline", id="timeline", elem_id="nr-tab-timeline"):
+                    with gr.Row(equal_height=True):
+                        timeline_query = gr.Textbox(show_label=False, placeholder="Topic, e.g. border mission Iraq",
+                                                    elem_id="nr-timeline-query", scale=4, min_width=160)
+                        timeline_go = gr.Button("Show timeline", elem_id="nr-timeline-go", scale=1, min_width=90)
+                    timeline_panel = gr.HTML(render_research.timeline_html(None), elem_id="nr-timeline",
+                                             js_on_load=None)
                 with gr.Tab("Why this answer", id="why", elem_id="nr-tab-why"):
                     why_panel = gr.HTML(panels.why_html(None), elem_id="nr-why", js_on_load=None)
                 with gr.Tab("Index", id="index", elem_id="nr-tab-index"):
@@ -140,6 +148,11 @@ def build_app(assistant: AssistantService, settings: Settings, *, index_files: I
             outputs=question,
             api_visibility="private",
         ).then(**ask_event)
+        # The timeline uses the settings panel's source and date filters, read when it is asked for.
+        timeline_event = dict(fn=handlers.timeline, inputs=[timeline_query, sources, date_from, date_to],
+                              outputs=timeline_panel, api_visibility="private")
+        timeline_query.submit(**timeline_event)
+        timeline_go.click(**timeline_event)
         new_chat.click(handlers.new_chat, None, ask_outputs, api_visibility="private")
         # the Chatbot's own clear (bin) button must forget the conversation too
         chatbot.clear(handlers.new_chat, None, ask_outputs, api_visibility="private")

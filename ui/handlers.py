@@ -23,7 +23,7 @@ from newsrag.errors import IndexStateError, NewsragError
 from newsrag.protocols import AssistantService
 from newsrag.settings import Settings
 from newsrag.types import Answer, Article, IndexReport
-from ui import panels, render
+from ui import panels, render, render_research
 from ui.options import build_options
 from ui.state import Bubble, Conversation
 from ui.uploads import save_uploads, uploads_dir
@@ -171,6 +171,20 @@ class ChatHandlers:
             panels.why_html(answer),
             gr.skip(),
         )
+
+    def timeline(self, query: str, sources: str, date_from: str, date_to: str) -> str:
+        """The timeline tab for a topic, with the same source and date filters as questions."""
+        query = (query or "").strip()
+        if not query:
+            return render_research.timeline_html(None)
+        try:
+            options = build_options(self.settings, sources=sources, date_from=date_from, date_to=date_to)
+            return render_research.timeline_html(self.assistant.timeline(query, options), self.article)
+        except NewsragError as exc:
+            return render.error_html(user_text(exc))
+        except Exception as exc:  # keep the page alive; the server log has the traceback
+            log.exception("timeline failed")
+            return render.error_html(f"The timeline failed ({type(exc).__name__}: {exc}); try again.")
 
     def new_chat(self) -> ChatOutputs:
         empty = Conversation()

@@ -96,9 +96,24 @@ def status_html(status: IndexStatus | None, problem: str | None = None) -> str:
         f'<div class="nr-kv"><span>Embedding model</span><span>{esc(status.embedding_model)}</span></div>'
         f'<div class="nr-kv"><span>Last indexed</span><span>{esc(last)}</span></div>'
         f'<div class="nr-kv"><span>Location</span><span class="nr-file">{esc(status.location)}</span></div>'
+        f'<div class="nr-kv"><span>With a publication date</span><span>{status.dated_articles}</span></div>'
+        + _groups_html(status)
         + (f'<div class="nr-section">Articles</div><ol class="nr-articles">{items}</ol>' if items else "")
         + "</div>"
     )
+
+
+def _groups_html(status: IndexStatus) -> str:
+    """The groups of republished copies index/ found, each member named once."""
+    if not status.duplicate_groups:
+        return '<div class="nr-kv"><span>Republished stories</span><span>none found</span></div>'
+    titles = dict(status.article_titles)
+    groups = "".join(
+        "<li><ul>" + "".join(f'<li>{"★ " if n == 0 else ""}{esc(titles.get(aid, aid))} '
+                             f'<span class="nr-file">{esc(aid)}</span></li>' for n, aid in enumerate(g.article_ids))
+        + "</ul></li>" for g in status.duplicate_groups)
+    return (f'<div class="nr-kv"><span>Republished stories</span><span>{len(status.duplicate_groups)} group'
+            f'{"s" if len(status.duplicate_groups) != 1 else ""}</span></div><ol class="nr-groups">{groups}</ol>')
 
 
 def problems_html(problems: Iterable[FileProblem]) -> str:
@@ -140,6 +155,10 @@ def report_html(report: IndexReport | None, problems: Sequence[FileProblem] = ()
             f"{'s' if len(all_problems) != 1 else ''} could not be used:</div>"
         )
         parts.append(problems_html(all_problems))
+    if report is not None and report.notes:
+        items = "".join(f'<li><span class="nr-file">{esc(file_label(n.path))}</span>: '
+                        f'{esc(_without_folders(FileProblem(n.path, n.message)))}</li>' for n in report.notes)
+        parts.append(f'<ul class="nr-notes">{items}</ul>')
     if report is None and not all_problems and not saved:
         parts.append('<div class="nr-empty">No files were given.</div>')
     parts.append("</div>")

@@ -26,6 +26,7 @@ from newsrag.types import (
     Passage,
 )
 from ui.render_jobs import JOB_KINDS, job_html
+from ui.render_research import also_in_html, dates_html, disagreement_html
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 
@@ -76,15 +77,34 @@ def _unsupported_tip(sentence: AnswerSentence) -> str:
     return f"Not supported by its citations ({sentence.check.method}): {reasons}"
 
 
+_RESOLVED = re.compile(r"^(?P<span>.+) \((?P<date>\d{4}(?:-\d{2}){0,2}|week of \d{4}-\d{2}-\d{2})\)$")
+
+
+def _short_in(sentence: str, short: str | None) -> str | None:
+    """The short answer's span as the sentence has it: a "when" answer's span without the
+    absolute date rag/provenance.py added ("Tuesday (2019-06-04)" -> "Tuesday")."""
+    if not short:
+        return None
+    if short in sentence:
+        return short
+    resolved = _RESOLVED.match(short)
+    return resolved.group("span") if resolved and resolved.group("span") in sentence else None
+
+
 def _bold_short(escaped_text: str, short: str | None) -> str:
-    """The short answer in bold, at its first place in the sentence."""
+    """The short answer in bold, at its first place in the sentence; a resolved date after it."""
     if not short:
         return escaped_text
-    target = esc(short)
+    resolved = _RESOLVED.match(short)
+    span = short if short in html.unescape(escaped_text) or not resolved else resolved.group("span")
+    target = esc(span)
     at = escaped_text.find(target)
     if at < 0:
         return escaped_text
-    return f'{escaped_text[:at]}<strong class="nr-short">{target}</strong>{escaped_text[at + len(target):]}'
+    date = (f' <span class="nr-resolved">({esc(resolved.group("date"))})</span>'
+            if resolved and span != short else "")
+    return (f'{escaped_text[:at]}<strong class="nr-short">{target}</strong>{date}'
+            f'{escaped_text[at + len(target):]}')
 
 
 def sentence_html(sentence: AnswerSentence, citations: Sequence[Citation], short: str | None = None) -> str:
@@ -112,13 +132,14 @@ def answer_html(answer: Answer) -> str:
     elif answer.kind in JOB_KINDS:
         body = job_html(answer, lambda s: sentence_html(s, answer.citations))
     elif answer.sentences:
-        short_in = next((i for i, s in enumerate(answer.sentences) if answer.short and answer.short in s.text), None)
+        short_in = next((i for i, s in enumerate(answer.sentences) if _short_in(s.text, answer.short)), None)
         body = '<div class="nr-answer">' + " ".join(
             sentence_html(s, answer.citations, answer.short if i == short_in else None)
             for i, s in enumerate(answer.sentences)
         ) + "</div>"
     else:
         body = f'<div class="nr-answer">{_markers_html(esc(answer.text), answer.citations)}</div>'
+    body += disagreement_html(answer)
     unsupported = sum(1 for s in answer.sentences if not s.check.supported)
     notes = list(answer.notes)
     if unsupported and not answer.refused:
@@ -184,7 +205,7 @@ def citation_card(citation: Citation, article: Article | None) -> str:
         f'<span class="nr-title">{esc(citation.title)}</span></div>'
         + (f'<div class="nr-meta">{meta}</div>' if meta else "")
         + f'<div class="nr-file">{esc(file_label(citation.source_path))}</div>'
-        f'<div class="nr-passage">{passage}</div>{whole}</div>'
+        f'<div class="nr-passage">{passage}</div>{dates_html(citation)}{also_in_html(citation.also_in)}{whole}</div>'
     )
 
 

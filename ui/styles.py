@@ -103,6 +103,29 @@ html[data-nr-settings="open"] #nr-settings-toggle::after { transform: rotate(0de
   #nr-sources, #nr-why, #nr-status { max-height: none; }
   .nr-kv { flex-direction: column; gap: 0; }
 }
+.nr-dates { margin-top: 0.3rem; display: flex; flex-wrap: wrap; gap: 0.3rem; }
+.nr-date { font-size: 0.82em; padding: 0.05rem 0.4rem; border-radius: 0.6rem;
+  background: var(--background-fill-secondary, #eef2ff); border: 1px solid var(--border-color-primary, #c7d2fe); }
+.nr-also-in { margin-top: 0.3rem; font-size: 0.85em; }
+.nr-also-in ul { margin: 0.1rem 0 0; padding-left: 1.2rem; }
+.nr-also-label { font-weight: 600; }
+.nr-disagree { margin-top: 0.5rem; padding: 0.45rem 0.6rem; border-radius: 0.4rem;
+  border: 1px solid #d97706; background: rgba(217, 119, 6, 0.08); }
+.nr-disagree-head { font-weight: 600; margin-bottom: 0.2rem; }
+.nr-disagree ul { margin: 0; padding-left: 1.1rem; }
+.nr-side { margin: 0.2rem 0; }
+.nr-side-label { font-size: 0.75em; text-transform: uppercase; letter-spacing: 0.04em; font-weight: 700;
+  padding: 0 0.3rem; border-radius: 0.3rem; border: 1px solid currentColor; }
+.nr-who { opacity: 0.75; font-size: 0.9em; }
+.nr-tl { list-style: none; padding: 0; margin: 0; border-left: 2px solid var(--border-color-primary, #ccc); }
+.nr-tl-entry { margin: 0 0 0.7rem; padding-left: 0.7rem; position: relative; }
+.nr-tl-entry::before { content: ""; position: absolute; left: -0.38rem; top: 0.35rem; width: 0.6rem; height: 0.6rem;
+  border-radius: 50%; background: var(--color-accent, #2563eb); }
+.nr-tl-date { font-weight: 700; }
+.nr-how { font-weight: 400; font-size: 0.82em; opacity: 0.75; margin-left: 0.4rem; }
+.nr-tl-source { font-size: 0.85em; opacity: 0.85; }
+.nr-resolved { font-size: 0.85em; opacity: 0.8; }
+.nr-notes { margin: 0.3rem 0; padding-left: 1.2rem; font-size: 0.9em; }
 """
 
 # Scrolls the highlighted sentence into view when a reader opens the whole article.

@@ -54,13 +54,22 @@ def test_utf16_file_is_named_as_such(tmp_path: Path) -> None:
     assert "got UTF-16 text; re-save the file as UTF-8" in _only_problem(result, "wide.txt")
 
 
-def test_non_utf8_text_reports_byte_offset(tmp_path: Path) -> None:
-    content = "Caf\u00e9 Story Headline\nSome text.".encode("latin-1")
-    result = _batch(tmp_path, "latin.txt", content)
-    message = _only_problem(result, "latin.txt")
-    assert "expected UTF-8 text, got the invalid byte 0xe9 at byte offset 3 (line 1)" in message
-    assert "re-save the file as UTF-8" in message
+def test_legacy_encoded_text_is_decoded_and_the_encoding_named(tmp_path: Path) -> None:
+    body = ("Caf\u00e9 owners in the old town said on Saturday that prices had risen \u2014 again \u2014 "
+            "by 5 percent, and that the \u201cnew\u201d tax would cost each of them \u20ac200 a month.")
+    result = _batch(tmp_path, "legacy.txt", f"Caf\u00e9 owners warn of rising prices\n{body}\n".encode("cp1252"))
+    assert result.problems == ()
+    article = next(a for a in result.articles if a.title.startswith("Caf"))
+    assert article.title == "Caf\u00e9 owners warn of rising prices" and article.text == body
+    (note,) = result.notes
+    assert note.path.endswith("legacy.txt") and "read as Windows-1252, not UTF-8" in note.message
+    assert "re-save it as UTF-8" in note.message
     _good_still_loaded(result)
+
+
+def test_utf8_files_carry_no_encoding_note(tmp_path: Path) -> None:
+    result = _batch(tmp_path, "plain.txt", "Caf\u00e9 story headline\nIt opened on time.".encode())
+    assert result.notes == () and result.problems == ()
 
 
 def test_utf8_bom_is_fine(tmp_path: Path) -> None:

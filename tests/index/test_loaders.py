@@ -11,6 +11,7 @@ import pytest
 
 from index.ids import article_id, chunk_id
 from index.loaders import LoadResult, discover_files, load_articles, parse_published
+from newsrag.types import Article
 
 MB = 1_000_000
 BODY = (
@@ -210,3 +211,61 @@ def test_parse_published_rejects_non_dates() -> None:
     for bad in ("yesterday", "", 2023, None):
         with pytest.raises(ValueError):
             parse_published(bad)
+
+
+# ------------------------------------------------------------------------------ publication dates
+
+
+def _one(tmp_path: Path, name: str, content: str) -> Article:
+    (tmp_path / name).write_text(content, encoding="utf-8")
+    result = load_articles([tmp_path / name], 10**6)
+    assert result.problems == ()
+    (article,) = result.articles
+    return article
+
+
+def test_every_stated_date_is_taken_with_its_origin(tmp_path: Path) -> None:
+    body = "The council approved the budget after a long debate. " * 3
+    md = _one(tmp_path, "a.md", f"---\ntitle: Budget passes\ndate: 2023-09-19\n---\n{body}")
+    assert (md.published, md.published_origin) == (dt.date(2023, 9, 19), "front-matter")
+    record = {"title": "Budget passes", "text": body, "published": "2023-09-20"}
+    js = _one(tmp_path, "b.jsonl", json.dumps(record) + "\n")
+    assert (js.published, js.published_origin) == (dt.date(2023, 9, 20), "json-field")
+    html = _one(tmp_path, "c.html", '<html><head><meta property="article:published_time" content="2023-09-21">'
+                f"<title>Budget passes</title></head><body><article><h1>Budget passes</h1><p>{body}</p>"
+                "</article></body></html>")
+    assert (html.published, html.published_origin) == (dt.date(2023, 9, 21), "html-metadata")
+
+
+@pytest.mark.parametrize("top", [
+    "Published: 19 September 2023",
+    "By Jane Roe | Sept. 19, 2023",
+    "Updated September 19, 2023",
+])
+def test_a_dated_byline_line_gives_a_plain_text_story_its_date(tmp_path: Path, top: str) -> None:
+    article = _one(tmp_path, "story.txt", f"Budget passes after long debate\n{top}\nThe council approved "
+                   "the budget on Saturday after a long debate about schools and roads.\n")
+    assert (article.published, article.published_origin) == (dt.date(2023, 9, 19), "dateline")
+
+
+def test_a_dated_dateline_gives_the_date(tmp_path: Path) -> None:
+    article = _one(tmp_path, "wire.txt", "Budget passes after long debate\nWASHINGTON, Sept. 19, 2023 (AP) -- The "
+                   "council approved the budget on Saturday after a long debate about schools and roads.\n")
+    assert (article.published, article.published_origin) == (dt.date(2023, 9, 19), "dateline")
+
+
+@pytest.mark.parametrize("text", [
+    # a sentence that mentions a date is not a byline
+    "Budget passes\nThe council said the budget approved on September 19, 2023 would fund schools and roads.\n",
+    # a dateline without a year: nothing is guessed
+    "Budget passes\nWASHINGTON, Sept. 19 (AP) -- The council approved the budget after a long debate.\n",
+    "Budget passes\nThe council approved the budget after a long debate about schools and roads.\n",
+])
+def test_no_date_is_guessed_for_a_story_that_states_none(tmp_path: Path, text: str) -> None:
+    article = _one(tmp_path, "story.txt", text)
+    assert (article.published, article.published_origin) == (None, None)
+
+
+def test_the_seeds_state_no_publication_date(seeds_dir: Path) -> None:
+    assert all(a.published is None and a.published_origin is None
+               for a in load_articles([seeds_dir], 10**6).articles)

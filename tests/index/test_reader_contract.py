@@ -283,3 +283,33 @@ def test_generation_is_steady_until_a_reindex_changes_the_content(fresh_side):
     assert any("island ferry" in c.text for c in side.reader.all_chunks())
     found = side.reader.dense_search(side.embedder.embed_query("island ferry sail twice a day"), 1, None)
     assert "island ferry" in found[0].chunk.text
+
+
+# ------------------------------------------------------------------------------ dates and copies
+
+
+def test_date_mentions_are_stored_resolved_against_each_articles_date(side, expected):
+    articles, _ = expected
+    titles = ("Quillhaven", "Avalanche", "Fishing", "Library")
+    harbour, pass_, quays, library = (_article_id(articles, t) for t in titles)
+    found = side.reader.date_mentions([harbour, pass_, quays, library])
+    by_article = {aid: [(m.text, m.label) for m in found if m.article_id == aid] for aid in (harbour, pass_, quays)}
+    assert ("on 12 March 2024", "2024-03-12") in by_article[harbour]
+    assert ("on Saturday", "2024-01-20") in by_article[pass_]  # published that Saturday
+    assert ("in April", "2024-04") in by_article[quays]
+    # The library story has no date: its "next month" cannot be resolved, and nothing is guessed.
+    assert not [m for m in found if m.article_id == library and m.relative]
+    texts = {a.id: a.text for a in articles}
+    assert all(texts[m.article_id][m.start:m.end] == m.text for m in found)
+    assert [(m.article_id, m.start) for m in found] == sorted((m.article_id, m.start) for m in found)
+    assert side.reader.date_mentions([]) == []
+
+
+def test_duplicate_groups_are_the_indexers_over_every_article(side, expected):
+    from index.duplicates import group_duplicates
+
+    articles, _ = expected
+    groups = side.reader.duplicate_groups()
+    assert groups == list(group_duplicates(articles))
+    assert side.reader.status().duplicate_groups == tuple(groups)
+    assert side.reader.status().dated_articles == 3

@@ -46,7 +46,8 @@ def test_deadline_answer_is_cited_to_seed_003_and_checked(fake_assistant, seed_a
     assert answer.supported and all(s.check.supported for s in answer.sentences)
     for s in answer.sentences:
         assert all(1 <= n <= len(answer.citations) for n in s.citations)
-    assert [t.stage for t in answer.timings] == ["condense", "embed", "retrieve", "answer", "check", "total"]
+    assert [t.stage for t in answer.timings] == ["condense", "embed", "retrieve", "answer", "check", "disagree",
+                                               "total"]
     assert answer.timing("total") >= answer.timing("answer") >= 0
 
 

@@ -29,7 +29,7 @@ def model(request, tmp_path) -> ChatModel:
         return FakeChatModel("The harbour opened in March. ")
     server = request.getfixturevalue("llm_server")
     built = build_chat_model(Settings(data_dir=tmp_path, answerer="openai", llm_base_url=server.base_url,
-                                      llm_model=server.model_id, llm_max_tokens=24, llm_timeout_s=60.0))
+                                      llm_model=server.model_id, llm_max_tokens=24, llm_timeout_s=600.0))
     assert built is not None
     return built
 

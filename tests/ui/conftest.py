@@ -32,6 +32,8 @@ from newsrag.types import (
     IndexStatus,
     Passage,
     SupportCheck,
+    Timeline,
+    TimelineEntry,
     Timing,
     Turn,
 )
@@ -208,6 +210,24 @@ class FakeAssistant:
 
     def refresh(self) -> None:
         self.refreshed += 1
+
+    def timeline(self, query: str, options: AskOptions | None = None) -> Timeline:
+        """Every date expression of the fixed articles, resolved by the indexer's own function."""
+        from index.dates import find_date_mentions
+        from newsrag.text import sentence_spans
+
+        if not query.strip():
+            raise InputError("expected a topic, got empty text", fix="type a topic")
+        self.calls.append((query, (), options))
+        entries = []
+        for a in self.articles.values():
+            for m in find_date_mentions(a):
+                span = next(s for s in sentence_spans(a.text) if s.start <= m.start < s.end)
+                entries.append(TimelineEntry(m, span.of(a.text), span.start, span.end, a.id, a.title, a.source_path,
+                                             a.source, a.published, a.url))
+        entries.sort(key=lambda e: e.date.value)
+        return Timeline(query, tuple(entries), len(self.articles),
+                        sum(1 for a in self.articles.values() if a.published is None))
 
 
 @pytest.fixture

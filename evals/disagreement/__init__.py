@@ -1,0 +1,1 @@
+"""The disagreement pairs: mining script (build_candidates.py) and the hand-labelled set (pairs.jsonl)."""
