@@ -2,9 +2,12 @@
 
 `ask` runs the read path: validate the question, condense a follow-up into a
 standalone query, retrieve (dense + BM25), draft an answer (offline extractive, or an
-LLM), number citations by evidence span, check every sentence against its citations,
-apply strict mode, and time each stage. LLM failures never escape: the offline
-answerer takes over and the Answer carries a note saying so.
+LLM), number citations by evidence span and check every sentence against its citations
+(`rag/citing.py`), add each citation's resolved dates and other copies of its story
+(`rag/provenance.py`), look for sources that disagree with what is cited
+(`rag/contradictions.py`), apply strict mode, and time each stage. LLM failures never
+escape: the offline answerer takes over and the Answer carries a note saying so.
+`timeline` lists the dated sentences of the articles matching a topic (`rag/timeline.py`).
 
 Heavy parts (embedding model, index reader, checker) load lazily but once, so the UI
 can start before the model is warm and a CLI `status` never loads the model.

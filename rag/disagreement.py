@@ -116,6 +116,8 @@ class RulesConflictDetector:
         return self.model.probability(pair_features(a, b))
 
     def conflict(self, a: Statement, b: Statement) -> Conflict | None:
+        if self.model.threshold > 1.0:  # fitted as unreachable (no precise cut found): nothing to compute
+            return None
         row = pair_features(a, b)
         p = self.model.probability(row)
         if p < self.model.threshold:

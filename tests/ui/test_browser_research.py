@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from newsrag.settings import Settings
-from tests.ui.test_browser import ANSWER_TIMEOUT_MS, DESKTOP, ChatPage, browser  # noqa: F401 - a fixture
+from tests.ui.test_browser import ANSWER_TIMEOUT_MS, DESKTOP, SCREENSHOTS, ChatPage, browser  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -54,6 +54,11 @@ def research_server(tmp_path_factory):
     server.close()
 
 
+def _viewport_shot(chat: ChatPage, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # what a user sees at 1280x800, not the whole page
+    chat.page.screenshot(path=str(SCREENSHOTS / f"research-{name}.png"))
+
+
 def test_dates_copies_disputes_and_the_timeline(browser, research_server):  # noqa: F811
     context = browser.new_context(viewport=DESKTOP)
     chat = ChatPage(context.new_page()).open(research_server.url)
@@ -69,7 +74,7 @@ def test_dates_copies_disputes_and_the_timeline(browser, research_server):  # no
     cited_titles = page.locator("#nr-sources .nr-card .nr-title").all_inner_texts()
     assert not ({"Hong Kong vigil draws record crowd on Tiananmen anniversary",
                  "Record crowd commemorates Tiananmen Massacre at Hong Kong candlelight vigil"} <= set(cited_titles))
-    chat.shot("research-dates-and-copies")
+    _viewport_shot(chat, "dates-and-copies")
 
     # A claim reported with its denial: the answer says it is disputed and shows where.
     chat.ask("What did the ambassador say about the claims of a ground operation?")
@@ -77,7 +82,7 @@ def test_dates_copies_disputes_and_the_timeline(browser, research_server):  # no
     expect(box).to_be_visible()
     expect(box.locator(".nr-disagree-head")).to_contain_text("Disputed")
     expect(box.locator(".nr-side").first).to_contain_text("dismissed")
-    chat.shot("research-disputed")
+    _viewport_shot(chat, "disputed")
 
     # The timeline: dated sentences of the matching articles, earliest first, one copy per story.
     chat.tab("Timeline")
@@ -91,6 +96,6 @@ def test_dates_copies_disputes_and_the_timeline(browser, research_server):  # no
     expect(page.locator("#nr-timeline")).to_contain_text("counted from the article date")
     assert page.locator("#nr-timeline .nr-tl-source .nr-title").filter(
         has_text="Hong Kong vigil draws record crowd on Tiananmen anniversary").count() == 0  # shown as a copy
-    chat.shot("research-timeline")
+    _viewport_shot(chat, "timeline")
     assert chat.errors == []
     context.close()
