@@ -191,6 +191,7 @@ class Manifest:
                     self.set_meta({"schema_version": SCHEMA_VERSION, "generation": "0"})
             self.conn.execute("PRAGMA busy_timeout=10000")
             if readonly and not self._current_schema():
+                self.conn.close()
                 raise IndexStateError(
                     f"expected an index written by this version at {self.path}, got one from an older version",
                     fix="run `newsrag index <folder>` once (or `make chat`) to bring it up to date",

@@ -78,3 +78,39 @@ def test_orphan_manifest_chunks_are_reported(built) -> None:
     conn.close()
     problems = check_invariants(settings)
     assert any("orphan chunks in manifest" in p for p in problems)
+
+
+def test_a_date_mention_that_does_not_quote_its_article_is_reported(built) -> None:
+    settings, _, _ = built
+    conn = sqlite3.connect(settings.manifest_path)
+    with conn:
+        aid = conn.execute("SELECT id FROM articles ORDER BY id LIMIT 1").fetchone()[0]
+        conn.execute('INSERT INTO dates (article_id, start, "end", text, value, granularity, relative) '
+                     "VALUES (?, 0, 11, 'on Saturday', '2023-09-16', 'day', 1)", (aid,))
+    conn.close()
+    problems = check_invariants(settings)
+    assert any("is not the text at [0:11]" in p or "which has no date" in p for p in problems)
+
+
+def test_an_index_from_before_dates_is_named_and_brought_up_to_date(built, embedder_cls) -> None:
+    """A manifest without the dates tables and the origin column: readers are told to re-index,
+    and one plain index run upgrades it in place (nothing re-embedded: the seeds have no dates)."""
+    from index.manifest import Manifest
+    from newsrag.errors import IndexStateError
+
+    settings, corpus, _ = built
+    conn = sqlite3.connect(settings.manifest_path)
+    with conn:
+        conn.execute("DROP TABLE dates")
+        conn.execute("DROP TABLE duplicate_groups")
+        conn.execute("ALTER TABLE articles DROP COLUMN published_origin")
+        conn.execute("DELETE FROM meta WHERE key IN ('dates_version', 'groups_generation')")
+    conn.close()
+    with pytest.raises(IndexStateError) as err:
+        Manifest(settings.manifest_path, readonly=True)
+    assert "older version" in err.value.message and "newsrag index" in (err.value.fix or "")
+    embedder = embedder_cls()
+    report = Indexer(settings, embedder).index([corpus])
+    assert report.chunks_embedded == 0 and report.unchanged == report.added + report.updated + report.unchanged
+    assert check_invariants(settings) == []
+    Manifest(settings.manifest_path, readonly=True).close()
