@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from newsrag.types import Article, DateMention
 from newsrag.vocab import mapping, vocabulary
@@ -89,7 +89,7 @@ def _has_year(text: str) -> bool:
     return re.search(r"\b(?:1[89]|20)\d\d\b", text) is not None
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)  # one parser per (article date, preference); a run reads dates mostly in order
 def _parser(base: dt.date | None, prefer: str) -> object:
     from dateparser.date import DateDataParser  # ~0.3 s import: only when something is found
 
@@ -163,8 +163,7 @@ def _resolve(core: str, base: dt.date | None, future: bool) -> tuple[dt.date, st
 def _future(sentence_before: str) -> bool:
     tokens = re.findall(r"[a-z']+", sentence_before.lower())
     markers = vocabulary("future_markers")
-    return any(t in markers or (t.startswith("'") and t in markers) for t in tokens) or "going to" in " ".join(
-        tokens)
+    return any(t in markers for t in tokens) or "going to" in " ".join(tokens)
 
 
 def _sentence_starts(text: str) -> list[int]:
@@ -183,17 +182,13 @@ def _trim(found: str) -> str:
     return found
 
 
-def _candidates(text: str) -> Iterator[re.Match[str]]:
-    yield from _grammar().finditer(text)
-
-
 def find_date_mentions(article: Article) -> tuple[DateMention, ...]:
     """Every date expression of `article.text` that can be resolved, in text order."""
     text = article.text
     base = article.published
     starts = _sentence_starts(text)
     out: list[DateMention] = []
-    for match in _candidates(text):
+    for match in _grammar().finditer(text):
         found = _trim(match.group(0))
         start, end = match.start(), match.start() + len(found)
         absolute = _has_year(found)
