@@ -40,7 +40,6 @@ from newsrag.vocab import mapping, vocabulary
 # stored mentions of every article (cheap: no embedding).
 DATES_VERSION = "1"
 
-_PREPOSITIONS = ("on", "in", "since", "by", "until", "from", "during", "before", "after")
 _PERIOD_PARTS = ("morning", "afternoon", "evening", "night")
 
 
@@ -57,7 +56,7 @@ def _grammar() -> re.Pattern[str]:
     modifier = _alternation(mapping("date_modifiers"))
     rel_day = _alternation(vocabulary("relative_days"))
     number = _alternation(vocabulary("number_words"))
-    prep = _alternation(_PREPOSITIONS)
+    prep = _alternation(vocabulary("date_prepositions"))
     part = _alternation(_PERIOD_PARTS)
     day = r"\d{1,2}(?:st|nd|rd|th)?"
     year = r"(?:1[89]|20)\d\d"
@@ -116,7 +115,7 @@ def _period_start(value: dt.date, granularity: str) -> dt.date:
 def _core(text: str) -> str:
     """What dateparser reads: the expression without its preposition or an edge word."""
     words = text.split()
-    if words and words[0].lower() in _PREPOSITIONS:
+    if words and words[0].lower() in vocabulary("date_prepositions"):
         words = words[1:]
     if words and words[0].lower() == "the":
         words = words[1:]

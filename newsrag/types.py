@@ -80,8 +80,10 @@ class DateMention:
     @property
     def phrase(self) -> str:
         """The expression without a leading preposition, for "Saturday = 2023-09-16"."""
+        from newsrag.vocab import vocabulary
+
         head, _, rest = self.text.partition(" ")
-        return rest if rest and head.lower() in {"on", "in", "at", "by", "since", "until", "from"} else self.text
+        return rest if rest and head.lower() in vocabulary("date_prepositions") else self.text
 
 
 @dataclass(frozen=True)
