@@ -117,3 +117,22 @@ def build_index(settings: Settings, articles_folder: Path) -> None:
     if report.problems:
         raise InputError(f"expected every development article to index, got {len(report.problems)} problems: "
                          f"{report.problems[0].message}", fix="rebuild the collection with its build.py")
+
+
+def composition(collections: Sequence[DevCollection]) -> str:
+    """A markdown table: questions per collection and split, with articles, unanswerable and
+    follow-up counts (`python -m evals.devset`)."""
+    lines = ["| collection | split | articles | articles asked about | questions | unanswerable | followup | "
+             "multi_sentence |", "|---|---|---|---|---|---|---|---|"]
+    for c in collections:
+        for split in SPLITS:
+            items = [i for i in c.items if i.article and split_of(i.article) == split]
+            articles = sum(split_of(a.id) == split for a in c.articles)
+            lines.append(f"| {c.name} | {split} | {articles} | {len({i.article for i in items})} | {len(items)} | "
+                         f"{sum(not i.answerable for i in items)} | {sum(i.category == 'followup' for i in items)} | "
+                         f"{sum(i.category == 'multi_sentence' for i in items)} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(composition(load_collections()))

@@ -51,6 +51,7 @@ class Example:
     item: GoldItem
     candidates: CandidateSet
     labels: np.ndarray  # 1 = the candidate is gold evidence
+    titles: tuple[str, ...] = ()  # each candidate's article title (what the reader reads beside it)
 
 
 def is_evidence(text: str, item: GoldItem) -> bool:
@@ -85,7 +86,8 @@ def collect(settings: Settings, items: Sequence[GoldItem]) -> list[Example]:
         assert got.query_embedding is not None
         cands = build_candidates(query, got.passages, stored, got.query_embedding, retriever.idf)
         labels = np.array([label(c.text, item) for c in cands.candidates], dtype=np.int64)
-        out.append(Example(item, cands, labels))
+        titles = tuple(got.passages[c.passage_number - 1].chunk.title for c in cands.candidates)
+        out.append(Example(item, cands, labels, titles))
     return out
 
 
@@ -130,7 +132,7 @@ def _design(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray, np.nda
     return X, y, groups
 
 
-def _fit_lr(X: np.ndarray, y: np.ndarray, C: float) -> Logistic:
+def fit_lr(X: np.ndarray, y: np.ndarray, C: float) -> Logistic:
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
@@ -149,17 +151,23 @@ def _folds(y: np.ndarray, groups: np.ndarray):
 
 def _fit_pairwise(examples: Sequence[Example], C: float) -> Logistic:
     """A linear score fitted on (answering - non-answering) feature differences within each question."""
+    return fit_pairwise([e.candidates.matrix() for e in examples], [e.labels for e in examples], C)
+
+
+def fit_pairwise(matrices: Sequence[np.ndarray], labels: Sequence[np.ndarray], C: float) -> Logistic:
+    """A linear score over the rows of each question's matrix, fitted on (answering - non-answering)
+    row differences within each question (so its softmax ranks a question's candidates)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    X, _, _ = _design(examples)
+    X = np.vstack(matrices)
     scaler = StandardScaler().fit(X)
     scale = np.where(scaler.scale_ == 0, 1.0, scaler.scale_)
     rng = np.random.default_rng(0)  # which side of each pair comes first: fixed, so refits reproduce
     diffs, signs = [], []
-    for e in examples:
-        Z = (e.candidates.matrix() - scaler.mean_) / scale
-        pos, neg = np.flatnonzero(e.labels == 1), np.flatnonzero(e.labels == 0)
+    for matrix, y in zip(matrices, labels, strict=True):
+        Z = (matrix - scaler.mean_) / scale
+        pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
         for i in pos:
             for j in neg:
                 flip = rng.random() < 0.5
@@ -169,7 +177,7 @@ def _fit_pairwise(examples: Sequence[Example], C: float) -> Logistic:
     return Logistic(scaler.mean_.astype(np.float64), scale.astype(np.float64), model.coef_[0].astype(np.float64), 0.0)
 
 
-def _article_folds(examples: Sequence[Example]):
+def article_folds(examples: Sequence[Example]):
     from sklearn.model_selection import GroupKFold
 
     groups = np.array([e.item.article or e.item.id for e in examples])
@@ -179,7 +187,7 @@ def _article_folds(examples: Sequence[Example]):
 def out_of_fold(examples: Sequence[Example], C: float) -> list[np.ndarray]:
     """Each question's candidate probabilities from a model fitted without its article."""
     out: list[np.ndarray] = [np.zeros(0)] * len(examples)
-    for train, held in _article_folds(examples):
+    for train, held in article_folds(examples):
         model = _fit_pairwise([examples[i] for i in train], C)
         for i in held:
             out[i] = model.softmax(examples[i].candidates.matrix()) if len(examples[i].labels) else np.zeros(0)
@@ -202,7 +210,7 @@ def _question_design(examples: Sequence[Example], probabilities: Sequence[np.nda
     return Q, y, groups
 
 
-def _best_c(X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> tuple[float, float, np.ndarray]:
+def best_c(X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> tuple[float, float, np.ndarray]:
     """(C, cross-validated log loss, out-of-fold probabilities) of the best regularisation."""
     from sklearn.metrics import log_loss
 
@@ -210,7 +218,7 @@ def _best_c(X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> tuple[float, fl
     for C in C_GRID:
         oof = np.zeros(len(y))
         for train, held in _folds(y, groups):
-            oof[held] = _fit_lr(X[train], y[train], C)(X[held])
+            oof[held] = fit_lr(X[train], y[train], C)(X[held])
         trials.append((log_loss(y, np.clip(oof, 1e-6, 1 - 1e-6)), C, oof))
     loss, C, oof = min(trials, key=lambda t: (t[0], t[1]))
     return C, loss, oof
@@ -223,10 +231,10 @@ def fit(examples: Sequence[Example]) -> tuple[SentenceScorer, dict[str, object]]
     top1, _, C, oof = max(trials, key=lambda t: (t[0], t[1]))
     share = best_share(examples, oof)
     Q, qy, qgroups = _question_design(examples, oof, share)
-    qC, qloss, q_oof = _best_c(Q, qy, qgroups)
+    qC, qloss, q_oof = best_c(Q, qy, qgroups)
     accuracy, threshold = sweep(examples, oof, list(q_oof), share)
     scorer = SentenceScorer(
-        features=FEATURES, sentence=_fit_pairwise(examples, C), question=_fit_lr(Q, qy, qC),
+        features=FEATURES, sentence=_fit_pairwise(examples, C), question=fit_lr(Q, qy, qC),
         refusal_threshold=float(threshold), extra_share=float(share), max_sentences=MAX_SENTENCES,
     )
     record = {"sentence_C": C, "sentence_cv_top1": round(top1, 4), "question_C": qC,

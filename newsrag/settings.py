@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     # None: the threshold fitted with the scorer (rag/models/sentence_scorer.json, `make fit`).
     refusal_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     scorer_path: Path | None = None  # a sentence scorer fitted on your own questions (`newsrag fit`)
+    # The trained sentence reader that reads the question with the best candidate sentences
+    # (rag/sentence_reader.py): "packaged" (rag/models/sentence_reader/), "off" (the feature
+    # scorer alone decides, the default until a packaged combination is fitted), or a folder
+    # laid out like the packaged one (`make train-reader`).
+    sentence_reader: str = "off"
     strict: bool = False  # drop unsupported sentences instead of marking them
     nli_model: str | None = None  # optional CrossEncoder NLI model name or path
     max_question_chars: int = Field(default=2000, ge=10)

@@ -44,6 +44,7 @@ from newsrag.types import (
 )
 from rag.catalog import Catalog
 from rag.citing import citation_of, cite_and_check
+from rag.combined_scorer import load_reading
 from rag.condense import condense_question
 from rag.contradictions import ContradictionFinder, disagreement, disputed_citations
 from rag.draft import Answerer, Draft, Evidence
@@ -200,10 +201,12 @@ class Assistant:
                 reader = self._reader_factory(emb)
                 retriever = HybridRetriever.from_settings(self.settings, reader, emb, self._reranker)
                 self._checker = self._checker_factory(emb)
+                reading = load_reading(self.settings.sentence_reader, self.settings.query_threads)
                 self._offline = OfflineAnswerer(
                     scorer=load_scorer(str(self.settings.scorer_path) if self.settings.scorer_path else None),
                     sentences=SentenceSource(reader, emb), embedder=emb, idf=retriever.idf,
                     refusal_threshold=self.settings.refusal_threshold,
+                    sentence_reader=reading[0] if reading else None, combiner=reading[1] if reading else None,
                 )
                 self._intents = load_intent_classifier()
                 self._catalog = Catalog(reader)

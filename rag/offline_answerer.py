@@ -6,9 +6,13 @@ No LLM is involved. For one question:
    vector (`rag/sentence_features.py`: question-to-sentence similarity from the
    sentence vectors `index/` stored, retrieval rank and score, IDF-weighted coverage,
    answer-kind match, the question's names and numbers, position, ...).
-2. The fitted scorer (`rag/sentence_scorer.py`, weights in `rag/models/`) turns each
-   vector into the probability that the sentence answers the question, and those into
-   the confidence that quoting the best ones answers the question right.
+2. The fitted feature scorer (`rag/sentence_scorer.py`, weights in `rag/models/`)
+   ranks them. The trained sentence reader (`rag/sentence_reader.py`) reads the
+   question with the best few, and the fitted combination (`rag/combined_scorer.py`)
+   turns the feature score and the reader's logit into the probability that a sentence
+   answers, and those into the confidence that quoting the best ones answers right.
+   Without a reader (`OfflineAnswerer(sentence_reader=None)`, the evaluation's
+   "features" configuration) the feature scorer's own probabilities and confidence decide.
 3. Below the fitted refusal threshold for that confidence, it refuses, saying what
    was missing. A factoid question ("when", "how many", "who", "where") is answered
    by the best sentence with the short answer marked in it; an open question by up
@@ -34,9 +38,11 @@ import numpy as np
 from newsrag.protocols import Embedder
 from newsrag.tuning import AnsweringTuning
 from newsrag.types import Passage
+from rag.combined_scorer import CombinedScorer
 from rag.dedup import containment, shingles
 from rag.draft import Draft, DraftSentence, Evidence
 from rag.sentence_features import CandidateSet, build_candidates
+from rag.sentence_reader import ReaderInput, SentenceReader
 from rag.sentence_scorer import SentenceScorer
 from rag.sentence_source import SentenceSource
 from rag.short_answer import ShortAnswer, short_answer
@@ -52,6 +58,7 @@ class Scored:
     candidates: CandidateSet
     probabilities: np.ndarray  # one per candidate, same order
     confidence: float  # P(quoting the best sentences answers right): compared with the threshold
+    reader_logits: np.ndarray | None = None  # one per candidate, NaN where the reader did not read it
 
 
 def choose(scored: Scored, threshold: float, extra_share: float, max_sentences: int,
@@ -86,13 +93,19 @@ class OfflineAnswerer:
 
     def __init__(self, *, scorer: SentenceScorer, sentences: SentenceSource, embedder: Embedder,
                  idf: Callable[[str], float] | None = None, refusal_threshold: float | None = None,
+                 sentence_reader: SentenceReader | None = None, combiner: CombinedScorer | None = None,
                  tuning: AnsweringTuning = AnsweringTuning()) -> None:
         self.scorer = scorer
         self.tuning = tuning
         self.sentences = sentences
         self.embedder = embedder
         self.idf = idf
-        self.refusal_threshold = scorer.refusal_threshold if refusal_threshold is None else refusal_threshold
+        self.combiner = combiner if sentence_reader is not None else None
+        self.sentence_reader = sentence_reader if combiner is not None else None
+        fitted = self.combiner.refusal_threshold if self.combiner else scorer.refusal_threshold
+        self.refusal_threshold = fitted if refusal_threshold is None else refusal_threshold
+        self.extra_share = self.combiner.extra_share if self.combiner else scorer.extra_share
+        self.max_sentences = self.combiner.max_sentences if self.combiner else scorer.max_sentences
 
     def score(self, question: str, passages: Sequence[Passage], query_embedding: np.ndarray | None = None) -> Scored:
         if query_embedding is None:
@@ -101,7 +114,11 @@ class OfflineAnswerer:
         cands = build_candidates(question, passages, stored, query_embedding, self.idf)
         matrix = cands.matrix()
         probs = self.scorer.probabilities(matrix)
-        return Scored(cands, probs, self.scorer.confidence(matrix, probs, len(cands.missing_anchors)))
+        feature_confidence = self.scorer.confidence(matrix, probs, len(cands.missing_anchors))
+        if self.sentence_reader is None or self.combiner is None or not len(probs):
+            return Scored(cands, probs, feature_confidence)
+        return read_and_combine(cands, [p.chunk.title for p in passages], self.scorer.sentence.logits(matrix),
+                                feature_confidence, self.sentence_reader, self.combiner)
 
     def draft(
         self,
@@ -111,7 +128,7 @@ class OfflineAnswerer:
         query_embedding: np.ndarray | None = None,
     ) -> Draft:
         scored = self.score(question, passages, query_embedding)
-        chosen = choose(scored, self.refusal_threshold, self.scorer.extra_share, self.scorer.max_sentences,
+        chosen = choose(scored, self.refusal_threshold, self.extra_share, self.max_sentences,
                         self.tuning.repeat_containment)
         if not chosen:
             return Draft((), True, (refusal_reason(scored, self.refusal_threshold),), confidence=scored.confidence)
@@ -147,6 +164,26 @@ class OfflineAnswerer:
             return None
         best = max(chosen, key=lambda i: scored.probabilities[i])
         return short_answer(scored.candidates.question, scored.candidates.kind, scored.candidates.candidates[best].text)
+
+
+def read_and_combine(cands: CandidateSet, titles: Sequence[str], feature_scores: np.ndarray,
+                     feature_confidence: float, sentence_reader: SentenceReader, combiner: CombinedScorer) -> Scored:
+    """The reader reads the feature scorer's best candidates; the combination scores them.
+
+    `titles` are the passages' article titles, by passage number - 1; the candidates the
+    reader does not read get probability 0 and a NaN logit.
+    """
+    top = np.argsort(-feature_scores, kind="stable")[:combiner.reader_candidates]
+    chosen = [cands.candidates[int(i)] for i in top]
+    logits = sentence_reader.logits(cands.question, [ReaderInput(c.text, titles[c.passage_number - 1])
+                                                     for c in chosen])
+    read_probs = combiner.probabilities(feature_scores[top], logits)
+    probs = np.zeros(len(feature_scores))
+    probs[top] = read_probs
+    all_logits = np.full(len(feature_scores), np.nan)
+    all_logits[top] = logits
+    confidence = combiner.confidence(read_probs, logits, feature_confidence, len(cands.missing_anchors))
+    return Scored(cands, probs, confidence, all_logits)
 
 
 def refusal_reason(scored: Scored, threshold: float) -> str:

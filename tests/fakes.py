@@ -6,12 +6,15 @@
 - `FakeIndexReader` (protocols.IndexReader): chunks kept in memory, with its own exact filter
   logic so tests of the retriever's filtering are not checked against the store's own code.
   `bump()` replaces its content and changes its generation, like a re-index.
+- `OverlapSentenceReader` (rag.sentence_reader.SentenceReader): the share of the question's
+  content words a sentence states, as a logit.
 - `FakeChatModel` (protocols.ChatModel): scripted output (a text, the exact deltas, or a
   function of the prompt), optionally failing after some characters, optionally slow.
 
 Each is held to the same contract suite as the real part it stands for:
 `tests/index/test_embedder_contract.py`, `tests/index/test_reader_contract.py`,
-`tests/rag/test_chat_model_contract.py`. (`FakeAssistant`, the UI's stand-in for the whole
+`tests/rag/test_chat_model_contract.py`, `tests/rag/test_sentence_reader_contract.py`.
+(`FakeAssistant`, the UI's stand-in for the whole
 Assistant, lives with the UI tests in `tests/ui/conftest.py`.)
 
 Deliberately left out: pytest fixtures (tests/conftest.py and the package conftests make
@@ -40,6 +43,7 @@ from newsrag.types import (
     Passage,
     SearchFilter,
 )
+from rag.sentence_reader import ReaderInput
 
 # --------------------------------------------------------------------------- embedder
 
@@ -260,3 +264,25 @@ class FakeChatModel:
             yield delta
         if self.fail_after is not None:
             raise self.error
+
+
+# --------------------------------------------------------------------------- sentence reader
+
+
+class OverlapSentenceReader:
+    """Scores a sentence by the question's content words it states (implements rag.sentence_reader.SentenceReader).
+
+    logit = 4 * share of the question's content words in the sentence - 2: a sentence stating
+    all of them scores +2, one stating none -2. Deterministic and instant, for logic tests.
+    """
+
+    name = "overlap"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []  # (question, how many candidates), per call
+
+    def logits(self, question: str, candidates: Sequence[ReaderInput]) -> np.ndarray:
+        self.calls.append((question, len(candidates)))
+        wanted = set(content_terms(question))
+        out = [4.0 * len(wanted & set(content_terms(c.sentence))) / max(1, len(wanted)) - 2.0 for c in candidates]
+        return np.asarray(out, dtype=np.float64)

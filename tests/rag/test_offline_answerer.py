@@ -121,3 +121,32 @@ def test_a_scorer_that_only_reads_similarity_follows_it(retriever):
 def test_no_passages_refuses(retriever):
     draft = _answerer(retriever).draft("What was the September 19 deadline?", [])
     assert draft.refused and "no passages" in draft.notes[-1]
+
+
+def test_reader_reads_only_the_feature_scorers_best_and_the_combination_decides():
+    """With a reader and a combination, only the top `reader_candidates` by feature score are read;
+    the others get probability 0; the reader's logit can reorder the read ones."""
+    import numpy as np
+
+    from rag.combined_scorer import QUESTION_FEATURES, SENTENCE_FEATURES, CombinedScorer
+    from rag.offline_answerer import read_and_combine
+    from rag.sentence_features import Candidate, CandidateSet
+    from rag.sentence_scorer import Logistic
+    from tests.fakes import OverlapSentenceReader
+
+    texts = ["The festival opens in Lisbon.", "The film about dolphins runs 94 minutes.", "Prices rose.", "Rain fell."]
+    cands = CandidateSet("How many minutes does the dolphins film run?", "number",
+                         tuple(Candidate(1, "c1", "a1", 0, len(t), t, ()) for t in texts), ())
+    reader = OverlapSentenceReader()
+    only_reader = Logistic(np.zeros(4), np.ones(4), np.array([0.0, 0.0, 1.0, 0.0]), 0.0)
+    question = Logistic(np.zeros(len(QUESTION_FEATURES)), np.ones(len(QUESTION_FEATURES)),
+                        np.array([0.0, 0.0, 1.0, 0.0, 0.0, 0.0]), 0.0)
+    assert len(SENTENCE_FEATURES) == 4
+    combiner = CombinedScorer(2, only_reader, question, 0.5, 0.9, 3)
+    feature_scores = np.array([3.0, 2.0, 1.0, 0.0])  # the lead first: what the features alone would quote
+    scored = read_and_combine(cands, ["Dolphin film"], feature_scores, 0.9, reader, combiner)
+    assert reader.calls == [(cands.question, 2)]
+    assert scored.probabilities[2] == scored.probabilities[3] == 0.0
+    assert int(np.argmax(scored.probabilities)) == 1
+    assert np.isnan(scored.reader_logits[2]) and not np.isnan(scored.reader_logits[1])
+    assert 0.5 < scored.confidence < 1.0
