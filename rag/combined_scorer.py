@@ -143,7 +143,7 @@ def load_combiner(path: str | None = None) -> CombinedScorer:
     return combiner_from_dict(data, str(location))
 
 
-def load_reading(choice: str, threads: int = 1) -> tuple[SentenceReader, CombinedScorer] | None:
+def load_reading(choice: str, threads: int) -> tuple[SentenceReader, CombinedScorer] | None:
     """The reader and its combination for NEWSRAG_SENTENCE_READER: "packaged", "off" (None) or a folder."""
     if choice == "off":
         return None

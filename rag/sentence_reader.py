@@ -96,7 +96,7 @@ def sha256_of(path: Path) -> str:
 class OnnxSentenceReader:
     """The packaged reader on onnxruntime (implements `SentenceReader`)."""
 
-    def __init__(self, folder: Path, threads: int = 1) -> None:
+    def __init__(self, folder: Path, threads: int) -> None:
         import onnxruntime as ort  # type: ignore[import-untyped]
 
         model, tokenizer, manifest = folder / MODEL_FILE, folder / TOKENIZER_FILE, folder / MANIFEST_FILE
@@ -134,6 +134,6 @@ def packaged_reader_dir() -> Path:
 
 
 @functools.cache
-def load_sentence_reader(folder: str | None = None, threads: int = 1) -> OnnxSentenceReader:
+def load_sentence_reader(folder: str | None, threads: int) -> OnnxSentenceReader:
     """The reader in `folder`, or the one packaged with the product (loaded once per process)."""
     return OnnxSentenceReader(Path(folder) if folder else packaged_reader_dir(), threads)

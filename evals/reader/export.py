@@ -85,7 +85,7 @@ def agreement(checkpoint: Path, folder: Path, groups: Sequence[ReaderGroup]) -> 
 
     model = AutoModelForSequenceClassification.from_pretrained(checkpoint)
     reference = group_logits(model, load_tokenizer(checkpoint / TOKENIZER_FILE), groups, "cpu")
-    reader = OnnxSentenceReader(folder)
+    reader = OnnxSentenceReader(folder, threads=2)  # a batch job: both cores
     exported = [reader.logits(g.question, g.candidates) for g in groups]
     same_top = [int(np.argmax(a)) == int(np.argmax(b)) for a, b in zip(reference, exported, strict=True) if len(a)]
     same_side = [(a.max() > 0) == (b.max() > 0) for a, b in zip(reference, exported, strict=True) if len(a)]

@@ -51,4 +51,4 @@ def test_the_answering_sentence_beats_another_subject(reader):
 def test_an_incomplete_reader_folder_names_the_fix(tmp_path):
     (tmp_path / "tokenizer.json").write_text("{}", encoding="utf-8")
     with pytest.raises(ConfigError, match="reader.onnx.*manifest.json"):
-        OnnxSentenceReader(tmp_path)
+        OnnxSentenceReader(tmp_path, threads=1)
