@@ -51,7 +51,6 @@ class Example:
     item: GoldItem
     candidates: CandidateSet
     labels: np.ndarray  # 1 = the candidate is gold evidence
-    titles: tuple[str, ...] = ()  # each candidate's article title (what the reader reads beside it)
 
 
 def is_evidence(text: str, item: GoldItem) -> bool:
@@ -86,8 +85,7 @@ def collect(settings: Settings, items: Sequence[GoldItem]) -> list[Example]:
         assert got.query_embedding is not None
         cands = build_candidates(query, got.passages, stored, got.query_embedding, retriever.idf)
         labels = np.array([label(c.text, item) for c in cands.candidates], dtype=np.int64)
-        titles = tuple(got.passages[c.passage_number - 1].chunk.title for c in cands.candidates)
-        out.append(Example(item, cands, labels, titles))
+        out.append(Example(item, cands, labels))
     return out
 
 

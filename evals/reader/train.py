@@ -167,8 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m evals.reader.train", description=__doc__.split("\n\n")[0])
     parser.add_argument("--phase", choices=("general",), required=True)
-    parser.add_argument("--init", default=None, help="checkpoint to start from (general: the packaged MiniLM; "
-                                                     "news: OUT/general)")
+    parser.add_argument("--init", default=None, help="checkpoint to start from (default: the packaged MiniLM)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="checkpoint folder (outside git)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=2)
