@@ -12,7 +12,8 @@ the synthetic corpus of `bench/corpus.py` with the real packaged MiniLM model, t
 - times whole `newsrag ask` processes to the printed answer, on the seeds and on the big
   index (median of 3, warm disk), and `newsrag serve` to a usable page in Chromium.
 
-Targets: warm p50 <= 25 ms, p95 <= 50 ms; `ask` cold <= 3 s; `serve` to a usable page <= 6 s.
+Targets: warm p50 <= 80 ms, p95 <= 150 ms (with the trained reader reading six sentences;
+they were 25 / 50 ms before it); `ask` cold <= 2.5 s; `serve` to a usable page <= 6 s.
 Run: `python -m bench.query_bench [--chunks 10000] [--queries 200] [--fresh]`.
 
 Deliberately left out: LLM answer latency (dominated by the model, not by this code).
@@ -295,8 +296,8 @@ def main(argv: list[str] | None = None) -> None:
     ok = lambda good: "OK " if good else "MISS"  # noqa: E731
     print(f"index: {r['chunks']:.0f} chunks; {r['queries']:.0f} warm offline questions "
           f"({r['refused_share']:.0%} refused); query embedder: {r['embed_backend']}")
-    print(f"[{ok(r['p50_ms'] <= 25)}] warm end-to-end p50 {r['p50_ms']:.1f} ms (target <= 25)")
-    print(f"[{ok(r['p95_ms'] <= 50)}] warm end-to-end p95 {r['p95_ms']:.1f} ms (target <= 50)")
+    print(f"[{ok(r['p50_ms'] <= 80)}] warm end-to-end p50 {r['p50_ms']:.1f} ms (target <= 80)")
+    print(f"[{ok(r['p95_ms'] <= 150)}] warm end-to-end p95 {r['p95_ms']:.1f} ms (target <= 150)")
     print(f"       query embedding {r['embed_share']:.0%} of the time, the rest {1 - r['embed_share']:.0%}")
     print(f"       {len(UNSEEN_QUESTIONS)} questions asked once (answer-side sentence vectors not cached yet): "
           f"p50 {r['unseen_p50_ms']:.1f} ms, p95 {r['unseen_p95_ms']:.1f} ms")
@@ -308,10 +309,10 @@ def main(argv: list[str] | None = None) -> None:
           f"all cores idle {r['embed_allcores_idle_p50_ms']:.1f}/{r['embed_allcores_idle_p95_ms']:.1f}, "
           f"beside a CPU hog {r['embed_allcores_loaded_p50_ms']:.1f}/{every:.1f} "
           f"(loaded p95, all cores / 1 thread: {every / one:.2f})")
-    print(f"[{ok(r['cold_ask_seeds_s'] <= 3)}] `newsrag ask`, whole process, seeds index: "
-          f"{r['cold_ask_seeds_s']:.2f} s (target <= 3)")
-    print(f"[{ok(r['cold_ask_big_s'] <= 3)}] `newsrag ask`, whole process, {r['chunks']:.0f}-chunk index: "
-          f"{r['cold_ask_big_s']:.2f} s (target <= 3)")
+    print(f"[{ok(r['cold_ask_seeds_s'] <= 2.5)}] `newsrag ask`, whole process, seeds index: "
+          f"{r['cold_ask_seeds_s']:.2f} s (target <= 2.5)")
+    print(f"[{ok(r['cold_ask_big_s'] <= 2.5)}] `newsrag ask`, whole process, {r['chunks']:.0f}-chunk index: "
+          f"{r['cold_ask_big_s']:.2f} s (target <= 2.5)")
     if "serve_usable_s" in r:
         print(f"[{ok(r['serve_usable_s'] <= 6)}] `newsrag serve` with its index present to a usable page "
               f"(question box live, index status shown, real Chromium): {r['serve_usable_s']:.2f} s "

@@ -1,11 +1,16 @@
 """Measure the offline answerers on the development test split, side by side: `make eval`.
 
-One run indexes every development article (test and fit: the fit articles are
+One run indexes every development article (test, validation and fit: the others are
 distractors), then puts each test-split question through condensing and hybrid
-retrieval once and hands the same passages to three answerers:
+retrieval once and hands the same passages to each answerer:
 
-- `fitted`: the product's answerer (`rag/offline_answerer.py`, fitted by `evals/fit.py`);
-- `rules-v0.1`: the hand-ruled answerer it replaced (`evals/rules_answerer.py`);
+- `fitted`: the product's answerer: the feature scorer's first pass, the trained sentence
+  reader and their fitted combination (`rag/offline_answerer.py`, `rag/combined_scorer.py`);
+- `features-v1`: the answerer before the reader, frozen: the feature scorer alone with the
+  weights it shipped with (`evals/baselines/features_scorer_v1.json`);
+- `reader-only`: the reader alone: it reads every candidate sentence and quotes the one
+  with the highest logit, refusing below the threshold chosen for it on the validation
+  split (`evals/fit_reader.py`);
 - `baseline`: the three top sentences by embedding similarity fused with IDF-weighted
   term overlap, no gates, never refuses.
 
@@ -36,14 +41,18 @@ import numpy as np
 from evals.devset import items_in, load_collections
 from evals.fit import is_evidence, prepare
 from evals.gold import GoldItem
-from evals.metrics import answer_correct
+from evals.metrics import answer_correct, normalize_answer
 from newsrag.offline import configure_offline
 from newsrag.settings import Settings, load_settings
 from newsrag.types import Passage
+from rag.combined_scorer import COMBINER_FILE
 from rag.draft import Draft, DraftSentence, Evidence
+from rag.offline_answerer import OfflineAnswerer
 from rag.sentence_features import FEATURES, build_candidates
+from rag.sentence_reader import ReaderInput, SentenceReader, packaged_reader_dir
 
-ANSWERERS = ("fitted", "rules-v0.1", "baseline")
+ANSWERERS = ("fitted", "features-v1", "reader-only", "baseline")
+FROZEN_SCORER = Path(__file__).resolve().parent / "baselines" / "features_scorer_v1.json"
 _SIM, _COV = FEATURES.index("sim"), FEATURES.index("coverage")
 _RRF_K = 10
 
@@ -61,6 +70,9 @@ class Outcome:
     best_right: bool | None  # fitted: its best sentence, answered regardless of threshold, would be right
     answer_ms: float
     answer: str
+    short: str | None = None  # the short answer given, if any
+    short_exact: bool = False  # it equals an accepted answer (normalised)
+    short_contains: bool = False  # an accepted answer occurs in it
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,9 @@ class Summary:
     overall: float  # over all questions
     evidence_in_top_k: float
     p50_answer_ms: float
+    short_given: int = 0  # answerable questions answered with a short answer
+    short_exact: float = 0.0  # of those, the share equal to an accepted answer
+    short_contains: float = 0.0  # of those, the share holding an accepted answer
 
 
 def summarize(name: str, rows: Sequence[Outcome]) -> Summary:
@@ -86,7 +101,9 @@ def summarize(name: str, rows: Sequence[Outcome]) -> Summary:
     return Summary(name, len(rows), share(ans, lambda r: r.correct), share(ans, lambda r: r.cited_right),
                    share(ans, lambda r: r.refused), share(una, lambda r: r.refused), share(rows, lambda r: r.correct),
                    share(ans, lambda r: r.evidence_retrieved),
-                   round(statistics.median(r.answer_ms for r in rows), 2) if rows else float("nan"))
+                   round(statistics.median(r.answer_ms for r in rows), 2) if rows else float("nan"),
+                   len(shorts := [r for r in ans if r.short is not None]), share(shorts, lambda r: r.short_exact),
+                   share(shorts, lambda r: r.short_contains))
 
 
 class TopSentencesBaseline:
@@ -117,13 +134,17 @@ def _outcome(item: GoldItem, name: str, draft: Draft, passages: Sequence[Passage
              best_right: bool | None = None) -> Outcome:
     text = " ".join(s.text for s in draft.sentences)
     refused = draft.refused or not draft.sentences
+    short = draft.short if item.answerable and not refused else None
+    accepted = {normalize_answer(a) for a in item.answers}
     retrieved = item.answerable and any(_inside(e.text, p.chunk.text) for e in item.evidence for p in passages)
     return Outcome(
         item_id=item.id, answerer=name, answerable=item.answerable, refused=refused,
         correct=(not refused and answer_correct(text, item.answers)) if item.answerable else refused,
         cited_right=item.answerable and not refused and any(is_evidence(s.text, item) for s in draft.sentences),
         evidence_retrieved=retrieved, confidence=draft.confidence, best_right=best_right, answer_ms=round(ms, 3),
-        answer=text[:300],
+        answer=text[:300], short=short,
+        short_exact=short is not None and normalize_answer(short) in accepted,
+        short_contains=short is not None and answer_correct(short, item.answers),
     )
 
 
@@ -133,37 +154,74 @@ def _inside(evidence: str, passage: str) -> bool:
     return normalize_passage(evidence) in normalize_passage(passage)
 
 
-def run(settings: Settings, items: Sequence[GoldItem]) -> list[Outcome]:
-    from evals.rules_answerer import RulesAnswerer
-    from index.embedder import load_index_embedder
+class ReaderOnly:
+    """Quotes the candidate sentence the reader scores highest; refuses below its own validation threshold."""
+
+    name = "reader-only"
+
+    def __init__(self, answerer: OfflineAnswerer, reader: SentenceReader, threshold: float) -> None:
+        self.answerer = answerer
+        self.reader = reader
+        self.threshold = threshold
+
+    def draft(self, question: str, passages: Sequence[Passage], query_embedding: np.ndarray) -> Draft:
+        cands = self.answerer.score(question, passages, query_embedding).candidates
+        if not cands.candidates:
+            return Draft((), True)
+        titles = [p.chunk.title for p in passages]
+        logits = self.reader.logits(cands.question, [ReaderInput(c.text, titles[c.passage_number - 1])
+                                                     for c in cands.candidates])
+        best = int(np.argmax(logits))
+        confidence = float(1 / (1 + np.exp(-logits[best])))
+        if confidence < self.threshold:
+            return Draft((), True, confidence=confidence)
+        c = cands.candidates[best]
+        return Draft((DraftSentence(c.text, (c.passage_number,), (Evidence(c.passage_number, c.start, c.end),)),),
+                     False, confidence=confidence)
+
+
+def run(settings: Settings, items: Sequence[GoldItem], names: Sequence[str] = ANSWERERS) -> list[Outcome]:
     from rag.assistant import Assistant
+    from rag.combined_scorer import load_reading
     from rag.condense import condense_question
+    from rag.sentence_scorer import load_scorer
     from rag.sentence_source import SentenceSource
 
     assistant = Assistant.from_settings(settings)
     retriever = assistant.retriever
     fitted = assistant.offline_answerer
-    # The rules answerer embeds every candidate sentence per question: a batch job, for torch
-    # (the query path's NumPy embedder gives the same vectors, 3x slower on long batches).
-    rules = RulesAnswerer(idf=retriever.idf, embedder=load_index_embedder(settings), refusal_threshold=0.40)
-    baseline = TopSentencesBaseline(SentenceSource(assistant.reader, assistant.embedder), retriever.idf)
+    sentences = SentenceSource(assistant.reader, assistant.embedder)
+    frozen = OfflineAnswerer(scorer=load_scorer(str(FROZEN_SCORER)), sentences=sentences,
+                             embedder=assistant.embedder, idf=retriever.idf)
+    reading = load_reading(settings.sentence_reader, settings.query_threads)
+    reader_only = None
+    if reading is not None:
+        folder = packaged_reader_dir() if settings.sentence_reader == "packaged" else Path(settings.sentence_reader)
+        record = json.loads((folder / COMBINER_FILE).read_text(encoding="utf-8"))["fitted_on"]
+        reader_only = ReaderOnly(frozen, reading[0], float(record["alone"]["reader"]["threshold"]))
+    baseline = TopSentencesBaseline(sentences, retriever.idf)
     out: list[Outcome] = []
     for item in items:
         query = condense_question(item.history, item.question) if item.history else item.question
         got = retriever.retrieve(query, mode=settings.retrieval_mode)
         passages = list(got.passages)
-        answerers: tuple[tuple[str, Callable[[], Draft]], ...] = (
-            ("fitted", functools.partial(fitted.draft, query, passages, query_embedding=got.query_embedding)),
-            ("rules-v0.1", functools.partial(rules.draft, query, passages, query_embedding=got.query_embedding)),
-            ("baseline", functools.partial(baseline.draft, query, passages, got.query_embedding)),
-        )
-        for name, answer in answerers:
+        emb = got.query_embedding
+        answerers: dict[str, Callable[[], Draft]] = {
+            "fitted": functools.partial(fitted.draft, query, passages, query_embedding=emb),
+            "features-v1": functools.partial(frozen.draft, query, passages, query_embedding=emb),
+            "baseline": functools.partial(baseline.draft, query, passages, emb),
+        }
+        if reader_only is not None and emb is not None:
+            answerers["reader-only"] = functools.partial(reader_only.draft, query, passages, emb)
+        for name in names:
+            if name not in answerers:
+                continue
             t0 = time.perf_counter()
-            draft = answer()
+            draft = answerers[name]()
             ms = (time.perf_counter() - t0) * 1000
             best_right = None
             if name == "fitted":
-                scored = fitted.score(query, passages, got.query_embedding)
+                scored = fitted.score(query, passages, emb)
                 best = int(np.argmax(scored.probabilities)) if len(scored.probabilities) else -1
                 best_text = scored.candidates.candidates[best].text if best >= 0 else ""
                 best_right = item.answerable and best >= 0 and (
@@ -223,7 +281,8 @@ def _plots(out: Path, rel: list[dict[str, float]], curve: list[dict[str, float]]
 
 def write_report(out: Path, rows: Sequence[Outcome], items: Sequence[GoldItem]) -> list[Summary]:
     out.mkdir(parents=True, exist_ok=True)
-    summaries = [summarize(a, [r for r in rows if r.answerer == a]) for a in ANSWERERS]
+    present = [a for a in ANSWERERS if any(r.answerer == a for r in rows)]
+    summaries = [summarize(a, [r for r in rows if r.answerer == a]) for a in present]
     fitted = [r for r in rows if r.answerer == "fitted"]
     rel, curve = reliability(fitted), coverage_curve(fitted)
     plots = _plots(out, rel, curve)
@@ -234,10 +293,12 @@ def write_report(out: Path, rows: Sequence[Outcome], items: Sequence[GoldItem]) 
              f"({sum(i.answerable for i in items)} answerable, "
              f"{sum(not i.answerable for i in items)} unanswerable)", "",
              "| answerer | accuracy | right cited sentence | false refusal | refusal recall | overall | "
-             "evidence in top-k | p50 answer ms |", "|---|---|---|---|---|---|---|---|"]
+             "evidence in top-k | p50 answer ms | short answers | short exact | short holds answer |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for s in summaries:
         lines.append(f"| {s.answerer} | {s.accuracy:.3f} | {s.cited_right:.3f} | {s.false_refusal:.3f} | "
-                     f"{s.refusal_recall:.3f} | {s.overall:.3f} | {s.evidence_in_top_k:.3f} | {s.p50_answer_ms} |")
+                     f"{s.refusal_recall:.3f} | {s.overall:.3f} | {s.evidence_in_top_k:.3f} | {s.p50_answer_ms} | "
+                     f"{s.short_given} | {s.short_exact:.3f} | {s.short_contains:.3f} |")
     lines += ["", "## Reliability (fitted)", "", "| bin | n | predicted | observed |", "|---|---|---|---|"]
     lines += [f"| {r['low']:.1f}-{r['high']:.1f} | {r['count']} | {r['predicted']:.3f} | {r['observed']:.3f} |"
               for r in rel]
@@ -258,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workspace", type=Path, default=None,
                         help="where the test index lives (default: DATA_DIR/devsets)")
     parser.add_argument("--out", type=Path, default=Path("reports/devset"))
-    parser.add_argument("--split", choices=("test", "fit"), default="test")
+    parser.add_argument("--split", choices=("test", "validation", "fit"), default="test")
     args = parser.parse_args(argv)
     configure_offline()
     base = load_settings()

@@ -51,6 +51,7 @@ class Example:
     item: GoldItem
     candidates: CandidateSet
     labels: np.ndarray  # 1 = the candidate is gold evidence
+    titles: tuple[str, ...] = ()  # the retrieved passages' titles, by passage number - 1 (the reader reads them)
 
 
 def is_evidence(text: str, item: GoldItem) -> bool:
@@ -85,7 +86,7 @@ def collect(settings: Settings, items: Sequence[GoldItem]) -> list[Example]:
         assert got.query_embedding is not None
         cands = build_candidates(query, got.passages, stored, got.query_embedding, retriever.idf)
         labels = np.array([label(c.text, item) for c in cands.candidates], dtype=np.int64)
-        out.append(Example(item, cands, labels))
+        out.append(Example(item, cands, labels, tuple(p.chunk.title for p in got.passages)))
     return out
 
 

@@ -72,9 +72,9 @@ class Settings(BaseSettings):
     scorer_path: Path | None = None  # a sentence scorer fitted on your own questions (`newsrag fit`)
     # The trained sentence reader that reads the question with the best candidate sentences
     # (rag/sentence_reader.py): "packaged" (rag/models/sentence_reader/), "off" (the feature
-    # scorer alone decides, the default until a packaged combination is fitted), or a folder
-    # laid out like the packaged one (`make train-reader`).
-    sentence_reader: str = "off"
+    # scorer alone decides, as before the reader), or a folder laid out like the packaged one
+    # (`make train-reader`).
+    sentence_reader: str = "packaged"
     strict: bool = False  # drop unsupported sentences instead of marking them
     nli_model: str | None = None  # optional CrossEncoder NLI model name or path
     max_question_chars: int = Field(default=2000, ge=10)

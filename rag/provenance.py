@@ -24,11 +24,14 @@ from newsrag.types import Citation, DateMention, DuplicateGroup, Republication
 
 
 class Provenance:
-    """Dates and republished copies for citations, read from the index (groups cached per generation)."""
+    """Dates and republished copies for citations, read from the index (groups and copies cached per
+    generation: a story republished thousands of times would otherwise cost a manifest read per copy
+    per answer)."""
 
     def __init__(self, reader: IndexReader) -> None:
         self.reader = reader
         self._groups: dict[str, DuplicateGroup] = {}
+        self._copies: dict[str, tuple[Republication, ...]] = {}
         self._generation: str | None = None
         self._lock = threading.Lock()
 
@@ -42,6 +45,7 @@ class Provenance:
             generation = self.reader.generation()
             if generation != self._generation:
                 self._groups = {aid: g for g in self.reader.duplicate_groups() for aid in g.article_ids}
+                self._copies = {}
                 self._generation = generation
             return self._groups.get(article_id)
 
@@ -60,6 +64,10 @@ class Provenance:
         group = self.group_of(article_id)
         if group is None:
             return ()
+        with self._lock:
+            known = self._copies.get(article_id)
+        if known is not None:
+            return known
         copies = []
         for aid in group.article_ids:
             if aid == article_id:
@@ -67,6 +75,8 @@ class Provenance:
             article = self.reader.article(aid)
             if article is not None:
                 copies.append(Republication(aid, article.title, article.source_path, article.source, article.published))
+        with self._lock:
+            self._copies[article_id] = tuple(copies)
         return tuple(copies)
 
 

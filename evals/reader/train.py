@@ -5,8 +5,10 @@ Phases (`make train-reader` runs them in order):
 - `general`: from the packaged all-MiniLM-L6-v2 with a fresh one-logit head, on SQuAD
   2.0 dev and SelQA groups (`evals/reader/examples.py`), one pass, binary cross-entropy
   per (question, sentence) pair;
-- `news` (next, issue 22): from the general checkpoint, on the news fitting split's
-  retrieved candidate sets.
+- `news`: from the general checkpoint, on the news fit split's retrieved candidate sets
+  (`evals/reader/news.py`: each question's positives, the negatives the feature scorer
+  ranks highest, a few random ones), validated on the validation split's questions with
+  every retrieved candidate, as the query path sees them.
 
 Each phase writes a transformers checkpoint outside git (default `artifacts/reader/`)
 with `train_log.json`: data sizes, hyper-parameters, the loss curve and the validation
@@ -73,7 +75,11 @@ def group_logits(model, tokenizer, groups: Sequence[ReaderGroup], device: str,  
 
 def validate(model, tokenizer, groups: Sequence[ReaderGroup], device: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
     """Top-1 right sentence (answerable groups) and AUC of the best logit (answerable vs not)."""
-    logits = group_logits(model, tokenizer, groups, device)
+    return group_metrics(groups, group_logits(model, tokenizer, groups, device))
+
+
+def group_metrics(groups: Sequence[ReaderGroup], logits: Sequence[np.ndarray]) -> dict[str, float]:
+    """`validate`'s metrics from logits already computed (by torch or by the exported model)."""
     answerable = [(g, z) for g, z in zip(groups, logits, strict=True) if g.answerable and len(z)]
     top1 = sum(g.labels[int(np.argmax(z))] for g, z in answerable) / max(1, len(answerable))
     best_pos = [float(z.max()) for g, z in zip(groups, logits, strict=True) if g.answerable and len(z)]
@@ -166,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import torch
 
     parser = argparse.ArgumentParser(prog="python -m evals.reader.train", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--phase", choices=("general",), required=True)
+    parser.add_argument("--phase", choices=("general", "news"), required=True)
     parser.add_argument("--init", default=None, help="checkpoint to start from (default: the packaged MiniLM)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="checkpoint folder (outside git)")
     parser.add_argument("--device", default="cpu")
@@ -177,7 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--max-negatives", type=int, default=3)
+    parser.add_argument("--max-negatives", type=int, default=3, help="random negatives per group")
+    parser.add_argument("--replay", type=int, default=2000, help="news phase: general groups mixed in")
+    parser.add_argument("--workspace", type=Path, default=None,
+                        help="news phase: where the development indexes live (default: DATA_DIR/devsets)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     extra: dict[str, object] = {}
@@ -190,9 +199,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         init = args.init or base_model_path()
         lr = args.lr or 5e-5
         out = args.out / "general"
+    else:
+        from evals.reader.news import news_groups
+
+        groups, valid, info = news_groups(args.workspace, args.max_negatives, args.seed)
+        # A replayed sample of the general groups keeps what the general phase learnt
+        # while the reader adapts to news (a few hundred news questions alone would pull it far).
+        general_train = [g for part in (squad_groups(args.max_negatives, args.seed),
+                                        selqa_groups(args.max_negatives, args.seed)) for g in split_general(part)[0]]
+        replay = random.Random(args.seed).sample(general_train, min(args.replay, len(general_train)))
+        groups = groups + replay
+        extra = {**info, "replayed_general_groups": len(replay), "max_negatives": args.max_negatives}
+        init = args.init or str(args.out / "general")
+        lr = args.lr or 2e-5
+        out = args.out / "news"
     if args.limit:
         groups, valid = groups[:args.limit], valid[:max(4, args.limit // 4)]
-    eval_every = max(50, len(pairs_of(groups)) // args.batch // 4)
+    eval_every = max(50, math.ceil(len(pairs_of(groups)) * args.epochs / args.batch) // 4)
     log = train(groups, valid, init, out, lr=lr, batch=args.batch, epochs=args.epochs, seed=args.seed,
                 device=args.device, eval_every=eval_every, phase=args.phase, bf16=args.bf16,
                 extra_log=extra)

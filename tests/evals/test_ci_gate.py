@@ -19,6 +19,9 @@ from newsrag.settings import Settings
 # Lowered on purpose on 2026-12-01, when the answerer became the scorer fitted on other
 # outlets' news (issue 13): measured accuracy 0.899 and refusal recall 0.750 here, against
 # 0.681 / 0.575 on the development test split, where the rules scored 0.586 / 0.400.
+# On 2026-12-05 the trained reader joined the answerer (issue 22): accuracy 0.924, refusal
+# recall 0.688 (11 of the 16 unanswerable; one fewer than before) here, against 0.736 / 0.608
+# on the 625-question development test split, where the feature answerer scored 0.674 / 0.511.
 # The seeds are not fitted on; these thresholds allow one question of slack each.
 THRESHOLDS = {
     "hit_at_5": 0.98,
@@ -26,7 +29,7 @@ THRESHOLDS = {
     "answer_accuracy": 0.88,
     "citation_precision": 0.95,
     "faithfulness": 0.95,
-    "refusal_recall": 0.68,
+    "refusal_recall": 0.62,
 }
 
 

@@ -1,10 +1,11 @@
-"""CI gate on the development test split: articles and questions the scorer was never fitted on.
+"""CI gate on the development test split: articles and questions nothing was trained, fitted or chosen on.
 
 Real parts throughout: the packaged MiniLM model, on-disk Chroma in a tmp dir with every
-development article (test and fit articles, the fit ones as distractors), the real
-retriever and the packaged fitted scorer. One run per session; each threshold is its own
-test so a regression names what fell. The fitted answerer must also stay ahead of the
-hand-ruled one it replaced and of the plain top-sentences baseline on overall accuracy.
+development article (the fit and validation ones as distractors), the real retriever,
+the packaged feature scorer, the packaged ONNX sentence reader and its fitted combination.
+One run per session; each threshold is its own test so a regression names what fell. The
+product's answerer must also stay ahead of the feature answerer it replaced (frozen in
+`evals/baselines/`) and of the plain top-sentences baseline on overall accuracy.
 """
 
 from __future__ import annotations
@@ -16,37 +17,39 @@ from evals.devset import items_in, load_collections, split_of
 from evals.fit import prepare
 from newsrag.settings import Settings
 
-# Measured on the test split when the scorer was last fitted (see README); never lowered silently.
-# Measured 2026-12-01: accuracy 0.681, cited 0.664, refusal recall 0.575, overall 0.654,
-# false refusal 0.215, evidence in top-k 0.991 (156 questions, 57 articles).
+# Measured on the test split when the reader and its combination were last fitted (see README);
+# never lowered silently. Measured 2026-12-05: accuracy 0.736, cited 0.749, refusal recall 0.608,
+# overall 0.698, false refusal 0.098, evidence in top-k 0.984 (625 questions, 185 articles);
+# the frozen feature answerer 0.626 overall, the top-3 baseline 0.550. About ten questions of slack each.
 THRESHOLDS = {
-    "accuracy": 0.64,
-    "cited_right": 0.62,
-    "refusal_recall": 0.50,
-    "overall": 0.62,
-    "evidence_in_top_k": 0.95,
+    "accuracy": 0.71,
+    "cited_right": 0.72,
+    "refusal_recall": 0.56,
+    "overall": 0.67,
+    "evidence_in_top_k": 0.97,
 }
-MAX_FALSE_REFUSAL = 0.25
+MAX_FALSE_REFUSAL = 0.13
 
 
 @pytest.fixture(scope="session")
 def devset_run(tmp_path_factory):
     settings = prepare(Settings(data_dir=tmp_path_factory.mktemp("dev-data")), tmp_path_factory.mktemp("dev-ws"), None)
     items = items_in(load_collections(), "test")
-    rows = run(settings, items)
+    rows = run(settings, items, names=("fitted", "features-v1", "baseline"))
     out = tmp_path_factory.mktemp("dev-report")
     write_report(out, rows, items)
-    names = ("fitted", "rules-v0.1", "baseline")
+    names = ("fitted", "features-v1", "baseline")
     return {name: summarize(name, [r for r in rows if r.answerer == name]) for name in names}, out
 
 
-def test_the_test_split_holds_no_fitting_article():
+def test_the_test_split_holds_no_fitting_or_validation_article():
     for c in load_collections():
         for item in c.items:
-            assert split_of(item.article) in ("fit", "test")
-    fit_articles = {i.article for i in items_in(load_collections(), "fit")}
-    test_articles = {i.article for i in items_in(load_collections(), "test")}
-    assert fit_articles and test_articles and not fit_articles & test_articles
+            assert split_of(item.article) in ("fit", "validation", "test")
+    by_split = {s: {i.article for i in items_in(load_collections(), s)} for s in ("fit", "validation", "test")}
+    assert all(by_split.values())
+    assert not by_split["test"] & (by_split["fit"] | by_split["validation"])
+    assert not by_split["fit"] & by_split["validation"]
 
 
 @pytest.mark.parametrize("metric", sorted(THRESHOLDS))
@@ -63,5 +66,5 @@ def test_false_refusals_stay_low(devset_run):
 
 def test_fitted_answerer_beats_the_answerer_it_replaced_and_the_baseline(devset_run):
     summaries, _ = devset_run
-    assert summaries["fitted"].overall > summaries["rules-v0.1"].overall
+    assert summaries["fitted"].overall > summaries["features-v1"].overall
     assert summaries["fitted"].overall > summaries["baseline"].overall

@@ -35,3 +35,20 @@ def test_a_few_steps_lower_the_loss_on_their_slice(tmp_path):
     saved = json.loads((tmp_path / "ckpt" / "train_log.json").read_text(encoding="utf-8"))
     assert saved["pairs"] == log["pairs"] == sum(len(g.candidates) for g in groups)
     assert saved["validation"], "the last step is always validated"
+
+
+def test_a_news_group_reads_each_candidate_with_its_own_passage_title():
+    from evals.fit import Example
+    from evals.gold import GoldEvidence, GoldItem
+    from evals.reader.news import group_of
+    from rag.sentence_features import FEATURES, Candidate, CandidateSet
+
+    def cand(n: int, text: str) -> Candidate:
+        return Candidate(n, f"c{n}", f"a{n}", 0, len(text), text, (0.0,) * len(FEATURES))
+
+    cands = CandidateSet("Who runs the airline?", "person", (cand(2, "Jo Bloggs runs it."), cand(1, "It flies.")), ())
+    item = GoldItem("q", "Who runs the airline?", True, ("Jo Bloggs",), (GoldEvidence("Jo Bloggs runs it."),),
+                    article="a2")
+    group = group_of(Example(item, cands, np.array([1, 0]), ("First title", "Second title")))
+    assert [c.title for c in group.candidates] == ["Second title", "First title"]
+    assert group.labels == (1, 0) and group.key == "a2"

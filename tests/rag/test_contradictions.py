@@ -102,5 +102,8 @@ def test_no_conflict_shows_no_disagreement_but_a_reported_denial_is_disputed(ass
 
 def test_a_refusal_has_no_disagreement(assistant) -> None:
     _use(assistant, ScriptedDetector(""))  # would call everything a conflict
+    # The hash embedder's similarities are not the ones the answerer was fitted on, so the
+    # refusal is forced here rather than left to the fitted confidence.
+    assistant.offline_answerer.refusal_threshold = 1.0
     answer = assistant.ask("What is the capital of Australia?")
     assert answer.refused and answer.disagreements == ()

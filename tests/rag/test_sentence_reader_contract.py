@@ -2,8 +2,7 @@
 
 A reader gives one finite float logit per candidate, in order, nothing for nothing, the
 same logits for the same input, and scores a sentence that gives the asked detail above
-one on another subject. The trained reader joins the `reader` fixture's parameters once
-its weights are packaged (issue 22; they are not yet: see the README).
+one on another subject. The packaged trained reader and the fake both pass it.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import numpy as np
 import pytest
 
 from newsrag.errors import ConfigError
-from rag.sentence_reader import OnnxSentenceReader, ReaderInput, SentenceReader
+from rag.sentence_reader import OnnxSentenceReader, ReaderInput, SentenceReader, load_sentence_reader
 from tests.fakes import OverlapSentenceReader
 
 QUESTION = "How long is the documentary about the river dolphins?"
@@ -23,8 +22,10 @@ DETAIL = ReaderInput("The documentary about the river dolphins runs for 94 minut
 OFF = ReaderInput("Grain prices rose sharply after the harvest failed.", "Harvest fails")
 
 
-@pytest.fixture(params=["fake"])
+@pytest.fixture(params=["packaged", "fake"])
 def reader(request) -> SentenceReader:
+    if request.param == "packaged":
+        return load_sentence_reader(None, 1)
     return OverlapSentenceReader()
 
 
@@ -52,3 +53,10 @@ def test_an_incomplete_reader_folder_names_the_fix(tmp_path):
     (tmp_path / "tokenizer.json").write_text("{}", encoding="utf-8")
     with pytest.raises(ConfigError, match="reader.onnx.*manifest.json"):
         OnnxSentenceReader(tmp_path, threads=1)
+
+
+def test_the_packaged_reader_prefers_the_asked_detail_to_the_lead_that_names_the_story():
+    # The failure shape of the feature scorer alone (issue 22): the lead sentence shares the
+    # story's words; only the detail sentence gives the running time that was asked.
+    lead, detail = load_sentence_reader(None, 1).logits(QUESTION, [LEAD, DETAIL])
+    assert detail > lead
