@@ -108,14 +108,6 @@ def seed_sentences(passages: list[list[str]]) -> list[SeedSentence]:
     return out
 
 
-def passage_containing(passages: list[list[str]], snippet: str) -> str:
-    for plist in passages:
-        for passage in plist:
-            if snippet in passage:
-                return passage
-    raise ValueError(f"expected a seed passage containing {snippet!r}, found none")
-
-
 # --- contradiction generators -------------------------------------------------------------
 _MONTH_NAMES = list(dict.fromkeys(MONTHS.values()))
 

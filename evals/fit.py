@@ -1,4 +1,4 @@
-"""Fit the offline answerer's sentence scorer on the fitting split: `make fit` / `newsrag fit`.
+"""Fit the offline answerer's sentence scorer on the fitting split: `make fit`.
 
 1. Index the fit-split articles of `evals/devdata/` (only those: no test article is
    seen while fitting) and run every fit question through condensing and hybrid
@@ -259,7 +259,7 @@ def prepare(base: Settings, workspace: Path, split: str | None, root: Path = DEV
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="newsrag fit", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m evals.fit", description=__doc__.split("\n\n")[0])
     parser.add_argument("--workspace", type=Path, default=None,
                         help="where the fitting index lives (default: DATA_DIR/devsets)")
     parser.add_argument("--out", type=Path, default=None, help="where to write the scorer (default: the packaged file)")

@@ -69,10 +69,6 @@ def _reject(expected: str, got: str, fix: str) -> _Rejected:
 # --------------------------------------------------------------------------- discovery
 
 
-def _is_hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
-
-
 def _walk(folder: Path) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))

@@ -1,4 +1,4 @@
-"""Chroma behind llama-index's ChromaVectorStore, plus the read side of the index.
+"""Chroma (written through llama-index's ChromaVectorStore, searched directly), plus the read side of the index.
 
 `ChromaIndex` is the only code that touches Chroma: it opens the collection (embedded
 `PersistentClient` in `settings.chroma_dir`, or `HttpClient` when `settings.chroma_url`
@@ -33,9 +33,9 @@ import numpy as np
 from index.lexical import lexical_folder
 from index.manifest import Manifest
 from newsrag.errors import BackendError, ConfigError, IndexStateError
+from newsrag.filters import date_matches, source_matches, title_matches
 from newsrag.protocols import Embedder, same_vectors
 from newsrag.settings import Settings
-from newsrag.text import normalize, words
 from newsrag.types import (
     Article,
     Chunk,
@@ -319,27 +319,15 @@ def _store_error(settings: Settings, exc: Exception) -> BackendError | IndexStat
 
 
 def _filtered_article_ids(manifest: Manifest, where: SearchFilter) -> set[str] | None:
-    """Article ids allowed by the id/source/title parts of a filter (None = no restriction)."""
+    """Article ids allowed by the id/source/title parts of a filter (None = no restriction);
+    dates are left to Chroma's own `where` (newsrag/filters.py defines what matches)."""
     allowed: set[str] | None = set(where.article_ids) if where.article_ids else None
     if not (where.sources or where.title_words):
         return allowed
-    wanted_sources = [normalize(s) for s in where.sources if s.strip()]
-    wanted_words = [w for word in where.title_words for w in words(word)]
     sources = manifest.sources()
-    keep = set()
-    for article in manifest.articles():
-        if allowed is not None and article.id not in allowed:
-            continue
-        if wanted_sources:
-            haystacks = [normalize(article.source or "")] + [
-                normalize(p) for p in sources.get(article.id, [article.source_path])
-            ]
-            if not any(s in h for s in wanted_sources for h in haystacks):
-                continue
-        if wanted_words and not set(wanted_words) <= set(words(article.title)):
-            continue
-        keep.add(article.id)
-    return keep
+    return {a.id for a in manifest.articles()
+            if (allowed is None or a.id in allowed)
+            and source_matches(where, a.source, sources.get(a.id, [a.source_path])) and title_matches(where, a.title)}
 
 
 class ChromaIndexReader:
@@ -386,6 +374,16 @@ class ChromaIndexReader:
                 passages.append(Passage(chunk=chunk, score=similarity, rank=len(passages) + 1,
                                         dense_score=similarity))
         return passages
+
+    def matching_articles(self, where: SearchFilter) -> frozenset[str] | None:
+        if where.empty:
+            return None
+        with self._lock:
+            allowed = _filtered_article_ids(self.manifest, where)
+            if not (where.date_from or where.date_to):
+                return None if allowed is None else frozenset(allowed)
+            return frozenset(a.id for a in self.manifest.articles()
+                             if (allowed is None or a.id in allowed) and date_matches(where, a.published))
 
     def _chunks(self) -> tuple[list[Chunk], dict[str, Chunk]]:
         """Every chunk of the manifest, in order and by id; re-read when the generation changes."""

@@ -84,6 +84,10 @@ class IndexReader(Protocol):
         """Top-k chunks by cosine similarity; Passage.dense_score set, rank 1-based."""
         ...
 
+    def matching_articles(self, where: SearchFilter) -> frozenset[str] | None:
+        """The ids of the articles the filter lets through (newsrag/filters.py); None: every article."""
+        ...
+
     def all_chunks(self) -> list[Chunk]:
         """Every chunk (for the lexical index), in a stable order."""
         ...

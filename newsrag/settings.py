@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     answerer: AnswererName = "offline"
     # None: the threshold fitted with the scorer (rag/models/sentence_scorer.json, `make fit`).
     refusal_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
-    scorer_path: Path | None = None  # a sentence scorer fitted on your own questions (`newsrag fit`)
+    scorer_path: Path | None = None  # a sentence scorer fitted on your own questions (`python -m evals.fit --out`)
     # The trained sentence reader that reads the question with the best candidate sentences
     # (rag/sentence_reader.py): "packaged" (rag/models/sentence_reader/), "off" (the feature
     # scorer alone decides, as before the reader), or a folder laid out like the packaged one

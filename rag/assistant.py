@@ -26,7 +26,10 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 
+import numpy as np
+
 from newsrag.errors import InputError
+from newsrag.filters import describe
 from newsrag.protocols import ChatModel, Checker, Embedder, IndexReader, Reranker
 from newsrag.settings import Settings, configured_answerer
 from newsrag.types import (
@@ -340,7 +343,12 @@ class Assistant:
         if want_llm and self._llm_answerer is None:
             notes.append("no LLM is configured; answered with the offline answerer")
             want_llm = False
-        intent = self.intent(text)
+        # Embedded once: the intent model reads the vector, and retrieval reuses it when the
+        # question needs no rewriting (a follow-up's standalone form is embedded by retrieval).
+        t0 = time.perf_counter()
+        vector = self.embedder.embed_query(text) if settings.retrieval_mode != "bm25" else None
+        question_embed_ms = _ms(t0)
+        intent = self.intent(text, vector)
         if intent.label != QUESTION:
             return self._do_job(text, intent, history, options, want_llm, notes, t_total)
 
@@ -348,15 +356,19 @@ class Assistant:
         query = self._condense(history, text, want_llm, notes)
         timings.append(Timing("condense", _ms(t0)))
 
-        retrieval = retriever.retrieve(query, top_k=options.top_k, where=options.filter, mode=settings.retrieval_mode)
-        timings.append(Timing("embed", round(retrieval.embed_ms, 3)))
+        retrieval = retriever.retrieve(query, top_k=options.top_k, where=options.filter, mode=settings.retrieval_mode,
+                                       query_embedding=vector if query == text else None)
+        timings.append(Timing("embed", round(question_embed_ms + retrieval.embed_ms, 3)))
         timings.append(Timing("retrieve", round(retrieval.search_ms, 3)))
         passages = list(retrieval.passages)
 
         t0 = time.perf_counter()
         answerer_name = "offline"
         draft: Draft | None = None
-        if want_llm and passages:
+        if retrieval.filter_matches_nothing:
+            draft = Draft((), True, (f"no indexed article matches the filter ({describe(options.filter)}); "
+                                     "widen or clear it",))
+        elif want_llm and passages:
             assert self._llm_answerer is not None
             try:
                 evidence = self.offline_answerer.evidence_for_llm(query, passages, retrieval.query_embedding)
@@ -427,11 +439,12 @@ class Assistant:
         return build_timeline(text, self._ready(), self.provenance, mode=self.settings.retrieval_mode,
                               where=options.filter)
 
-    def intent(self, text: str) -> Intent:
-        """What `text` asks for (rag/intent.py), read with the utterance's vector when the model can."""
+    def intent(self, text: str, embedding: np.ndarray | None = None) -> Intent:
+        """What `text` asks for (rag/intent.py), read with the utterance's vector when the model can
+        (`embedding`: that vector, when the caller already has it)."""
         self._ready()
         assert self._intents is not None
-        return self._intents.classify_with(text, self.embedder)
+        return self._intents.classify_with(text, self.embedder, embedding)
 
     def _do_job(self, text: str, intent: Intent, history: Sequence[Turn], options: AskOptions, want_llm: bool,
                 notes: list[str], started: float) -> Answer:

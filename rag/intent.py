@@ -140,15 +140,16 @@ class IntentClassifier:
                 self._cache.popitem(last=False)
         return out
 
-    def classify_with(self, text: str, embedder: Embedder | None) -> Intent:
-        """Classify, embedding `text` first when the embedder's vectors suit the embedding model."""
+    def classify_with(self, text: str, embedder: Embedder | None, embedding: np.ndarray | None = None) -> Intent:
+        """Classify, with `text`'s vector from `embedder` when its vectors suit the embedding model
+        (`embedding` when the caller already has it: a question is embedded once per turn)."""
         with self._lock:
             hit = self._cache.get((EMBEDDING_MODEL, text))
         if hit is not None:
             return hit
         if readable(text) and self.embedding_wanted(embedder):
             assert embedder is not None
-            return self.classify(text, embedder.embed_query(text))
+            return self.classify(text, embedder.embed_query(text) if embedding is None else embedding)
         return self.classify(text)
 
 

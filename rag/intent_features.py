@@ -84,11 +84,6 @@ def hashed_features(text: str) -> np.ndarray:
     return np.concatenate([_block(word_features(text), WORD_BUCKETS), _block(char_features(text), CHAR_BUCKETS)])
 
 
-def feature_count(embedding_dimension: int | None) -> int:
-    """Columns of a model over hashed features alone (None) or hashed features plus an embedding."""
-    return DIMENSION + (embedding_dimension or 0)
-
-
 def softmax(scores: np.ndarray) -> np.ndarray:
     shifted = scores - float(np.max(scores))
     exp = np.exp(shifted)

@@ -20,20 +20,18 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 
 from newsrag.errors import InputError
+from newsrag.filters import date_matches
 from newsrag.protocols import Embedder, IndexReader, Reranker
 from newsrag.settings import Settings
-from newsrag.text import words
 from newsrag.tuning import RetrievalTuning
 from newsrag.types import Chunk, Passage, SearchFilter
 from rag.bm25 import LexicalCache, LexicalIndex
 from rag.dedup import drop_near_duplicates
 
-Mode = Literal["dense", "bm25", "hybrid"]
 MODES: tuple[str, ...] = ("dense", "bm25", "hybrid")
 
 
@@ -46,31 +44,15 @@ class Retrieval:
     embed_ms: float
     search_ms: float
     query_embedding: np.ndarray | None = field(default=None, repr=False)
+    filter_matches_nothing: bool = False  # a filter was given and no indexed article passes it
 
 
-def chunk_matches(chunk: Chunk, where: SearchFilter | None) -> bool:
-    """Whether a chunk passes every field of the filter (fields combine with AND)."""
+def chunk_allowed(chunk: Chunk, allowed: frozenset[str] | None, where: SearchFilter | None) -> bool:
+    """Whether a chunk passes the filter: its article is one the index reader matched
+    (`IndexReader.matching_articles`, by newsrag/filters.py), its date in the range."""
     if where is None or where.empty:
         return True
-    if where.article_ids and chunk.article_id not in where.article_ids:
-        return False
-    if where.sources:
-        haystack = f"{chunk.source or ''}\n{chunk.source_path}".lower()
-        if not any(s.strip().lower() in haystack for s in where.sources if s.strip()):
-            return False
-    if where.title_words:
-        title = set(words(chunk.title))
-        for w in where.title_words:
-            if not set(words(w)) <= title:
-                return False
-    if where.date_from or where.date_to:
-        if chunk.published is None:
-            return False
-        if where.date_from and chunk.published < where.date_from:
-            return False
-        if where.date_to and chunk.published > where.date_to:
-            return False
-    return True
+    return (allowed is None or chunk.article_id in allowed) and date_matches(where, chunk.published)
 
 
 def rrf_fuse(ranked_lists: Sequence[Sequence[str]], rrf_k: int) -> dict[str, float]:
@@ -133,27 +115,30 @@ class HybridRetriever:
             query_embedding = self.embedder.embed_query(query)
             embed_ms = (time.perf_counter() - t0) * 1000
         t0 = time.perf_counter()
-        passages = self._search(query, query_embedding, k, where, mode)
+        allowed = None if where is None else self.reader.matching_articles(where)
+        if allowed is not None and not allowed:
+            return Retrieval(query, (), embed_ms, (time.perf_counter() - t0) * 1000, query_embedding, True)
+        passages = self._search(query, query_embedding, k, where, allowed, mode)
         search_ms = (time.perf_counter() - t0) * 1000
         return Retrieval(query, tuple(passages), embed_ms, search_ms, query_embedding)
 
     def _search(
-        self, query: str, embedding: np.ndarray | None, k: int, where: SearchFilter | None, mode: str
+        self, query: str, embedding: np.ndarray | None, k: int, where: SearchFilter | None,
+        allowed: frozenset[str] | None, mode: str
     ) -> list[Passage]:
         lexical = self.lexical.get()
         dense: list[Passage] = []
         if mode != "bm25" and embedding is not None:
-            dense = [
-                p for p in self.reader.dense_search(embedding, self.candidate_k, where) if chunk_matches(p.chunk, where)
-            ]
+            found = self.reader.dense_search(embedding, self.candidate_k, where)
+            dense = [p for p in found if chunk_allowed(p.chunk, allowed, where)]
         # Scored once: the BM25 side's top-k and every passage's lexical score come from the same array.
         lexical_scores = lexical.scores(query)
         hits = []
         if mode != "dense" and lexical_scores.size:
-            allowed = None
+            mask = None
             if where is not None:
-                allowed = np.fromiter((chunk_matches(c, where) for c in lexical.chunks), bool, lexical.size)
-            hits = lexical.top_k(lexical_scores, self.candidate_k, allowed)
+                mask = np.fromiter((chunk_allowed(c, allowed, where) for c in lexical.chunks), bool, lexical.size)
+            hits = lexical.top_k(lexical_scores, self.candidate_k, mask)
 
         chunk_of: dict[str, Chunk] = {p.chunk.id: p.chunk for p in dense}
         for h in hits:

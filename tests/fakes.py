@@ -31,8 +31,9 @@ from pathlib import Path
 import numpy as np
 
 from newsrag.errors import BackendError
+from newsrag.filters import article_matches
 from newsrag.settings import Settings
-from newsrag.text import content_terms, words
+from newsrag.text import content_terms
 from newsrag.types import (
     Article,
     Chunk,
@@ -110,25 +111,6 @@ def chunk_articles(articles: Sequence[Article], chunk_tokens: int = 192, overlap
     return [c for a in articles for c in chunk_article(a, chunk_tokens, overlap)]
 
 
-def fake_matches(chunk: Chunk, where: SearchFilter | None) -> bool:
-    """The filter semantics of protocols.IndexReader.dense_search, written out plainly."""
-    if where is None:
-        return True
-    if where.article_ids and chunk.article_id not in where.article_ids:
-        return False
-    if where.sources and not any(
-        s.lower() in (chunk.source or "").lower() or s.lower() in chunk.source_path.lower() for s in where.sources
-    ):
-        return False
-    if where.title_words and not all(w.lower() in words(chunk.title) for w in where.title_words):
-        return False
-    if (where.date_from or where.date_to) and chunk.published is None:
-        return False
-    if where.date_from and chunk.published is not None and chunk.published < where.date_from:
-        return False
-    return not (where.date_to and chunk.published is not None and chunk.published > where.date_to)
-
-
 class FakeIndexReader:
     """In-memory IndexReader (implements protocols.IndexReader)."""
 
@@ -173,8 +155,16 @@ class FakeIndexReader:
             return []
         sims = self._vectors @ np.asarray(embedding, dtype=np.float32)
         order = sorted(range(len(self._chunks)), key=lambda i: -float(sims[i]))
-        hits = [i for i in order if fake_matches(self._chunks[i], where)][:k]
+        allowed = None if where is None else self.matching_articles(where)
+        hits = [i for i in order if allowed is None or self._chunks[i].article_id in allowed][:k]
         return [Passage(self._chunks[i], float(sims[i]), r + 1, dense_score=float(sims[i])) for r, i in enumerate(hits)]
+
+    def matching_articles(self, where: SearchFilter) -> frozenset[str] | None:
+        if where.empty:
+            return None
+        return frozenset(a.id for a in self._articles.values()
+                         if article_matches(where, article_id=a.id, outlet=a.source, paths=[a.source_path],
+                                            title=a.title, published=a.published))
 
     def all_chunks(self) -> list[Chunk]:
         self.all_chunks_calls += 1

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import PurePath
 
 from newsrag.types import Answer, FileProblem, IndexReport, IndexStatus
-from ui.render import error_html, esc, file_label, snippet
+from ui.escape import esc
+from ui.render import error_html, file_label, snippet
 
 # --------------------------------------------------------------------------- why this answer
 

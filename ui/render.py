@@ -25,16 +25,13 @@ from newsrag.types import (
     Citation,
     Passage,
 )
+from ui.escape import esc
 from ui.render_jobs import JOB_KINDS, job_html
 from ui.render_research import also_in_html, dates_html, disagreement_html
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 
 ArticleLookup = Callable[[str], Article | None]
-
-
-def esc(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 def file_label(source_path: str) -> str:

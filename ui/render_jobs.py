@@ -17,18 +17,14 @@ Deliberately left out: Gradio, and the Sources panel (unchanged: it renders cita
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 
 from newsrag.types import Answer, AnswerSentence, Citation
+from ui.escape import esc
 
 JOB_KINDS = ("collection", "summary", "greeting", "smalltalk")
 
 SentenceHtml = Callable[[AnswerSentence], str]  # one answer sentence as escaped HTML
-
-
-def esc(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 def _byline(citation: Citation) -> str:

@@ -10,17 +10,13 @@ rag/disagreement.py, rag/timeline.py) and Gradio.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from pathlib import PurePath
 
 from newsrag.types import Answer, Article, Citation, Republication, Timeline, TimelineEntry
+from ui.escape import esc
 
 ArticleLookup = Callable[[str], Article | None]
-
-
-def _esc(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 def dates_html(citation: Citation) -> str:
@@ -29,13 +25,13 @@ def dates_html(citation: Citation) -> str:
     if not dated:
         return ""
     items = "".join(f'<span class="nr-date" data-date="{m.value.isoformat()}" title="counted from the article\'s '
-                    f'publication date">{_esc(m.phrase)} = {_esc(m.label)}</span>' for m in dated)
+                    f'publication date">{esc(m.phrase)} = {esc(m.label)}</span>' for m in dated)
     return f'<div class="nr-dates">{items}</div>'
 
 
 def _copy(r: Republication) -> str:
     parts = [r.title] + [x for x in (r.source, r.published.isoformat() if r.published else None) if x]
-    return f'<li>{_esc(", ".join(parts))} <span class="nr-file">{_esc(PurePath(r.source_path).name)}</span></li>'
+    return f'<li>{esc(", ".join(parts))} <span class="nr-file">{esc(PurePath(r.source_path).name)}</span></li>'
 
 
 def also_in_html(copies: tuple[Republication, ...]) -> str:
@@ -65,14 +61,14 @@ def disagreement_html(answer: Answer) -> str:
                 continue
             who = ", ".join(x for x in (c.source, c.published.isoformat() if c.published else None) if x) or c.title
             sides.append(
-                f'<li class="nr-side nr-side-{_esc(side.label)}"><span class="nr-side-label">{_esc(side.label)}</span> '
+                f'<li class="nr-side nr-side-{esc(side.label)}"><span class="nr-side-label">{esc(side.label)}</span> '
                 f'<span class="nr-cite" data-cite="{c.number}">[{c.number}]</span> '
-                f'“{_esc(c.quote)}” <span class="nr-who">— {_esc(who)}</span></li>'
+                f'“{esc(c.quote)}” <span class="nr-who">— {esc(who)}</span></li>'
             )
         boxes.append(
-            f'<div class="nr-disagree" role="note" data-kind="{_esc(d.kind)}"><div class="nr-disagree-head">⚖ {heading}'
+            f'<div class="nr-disagree" role="note" data-kind="{esc(d.kind)}"><div class="nr-disagree-head">⚖ {heading}'
             f'</div><ul>{"".join(sides)}</ul><div class="nr-reason">Quoted as published; check which is right. '
-            f"Found by {_esc(d.method)}" + (f" (p = {d.probability:.2f})" if d.probability is not None else "")
+            f"Found by {esc(d.method)}" + (f" (p = {d.probability:.2f})" if d.probability is not None else "")
             + ".</div></div>"
         )
     return "".join(boxes)
@@ -81,10 +77,10 @@ def disagreement_html(answer: Answer) -> str:
 def _entry(e: TimelineEntry, article: Article | None) -> str:
     sentence = e.sentence
     s, t = e.date.start - e.start, e.date.end - e.start
-    marked = (f"{_esc(sentence[:s])}<mark class=\"nr-quote\">{_esc(sentence[s:t])}</mark>{_esc(sentence[t:])}"
-              if 0 <= s < t <= len(sentence) else _esc(sentence))
-    when = _esc(e.date.label)
-    how = (f'<span class="nr-how">{_esc(e.date.phrase)}, counted from the article date</span>'
+    marked = (f"{esc(sentence[:s])}<mark class=\"nr-quote\">{esc(sentence[s:t])}</mark>{esc(sentence[t:])}"
+              if 0 <= s < t <= len(sentence) else esc(sentence))
+    when = esc(e.date.label)
+    how = (f'<span class="nr-how">{esc(e.date.phrase)}, counted from the article date</span>'
            if e.date.relative else "")
     meta = ", ".join(x for x in (e.source, f"published {e.published.isoformat()}" if e.published else None) if x)
     # The source: the whole article with the sentence marked, as the Sources tab shows citations
@@ -93,16 +89,16 @@ def _entry(e: TimelineEntry, article: Article | None) -> str:
     if article is not None:
         text = article.text
         whole = ('<details class="nr-whole"><summary>Open the whole article</summary><div class="nr-article">'
-                 f'{_esc(text[:e.start])}<mark class="nr-quote">{_esc(text[e.start:e.end])}</mark>'
-                 f"{_esc(text[e.end:])}</div></details>")
+                 f'{esc(text[:e.start])}<mark class="nr-quote">{esc(text[e.start:e.end])}</mark>'
+                 f"{esc(text[e.end:])}</div></details>")
     return (
         f'<li class="nr-tl-entry" data-date="{e.date.value.isoformat()}">'
         f'<div class="nr-tl-date">{when}{how}</div>'
         f'<div class="nr-tl-sentence">{marked}</div>'
-        f'<div class="nr-tl-source"><span class="nr-title">{_esc(e.title)}</span>'
-        + (f' <span class="nr-meta">{_esc(meta)}</span>' if meta else "")
-        + f' <span class="nr-file">{_esc(PurePath(e.source_path).name)}</span>'
-        + (f' <span class="nr-url">{_esc(e.url)}</span>' if e.url else "")
+        f'<div class="nr-tl-source"><span class="nr-title">{esc(e.title)}</span>'
+        + (f' <span class="nr-meta">{esc(meta)}</span>' if meta else "")
+        + f' <span class="nr-file">{esc(PurePath(e.source_path).name)}</span>'
+        + (f' <span class="nr-url">{esc(e.url)}</span>' if e.url else "")
         + "</div>"
         + also_in_html(e.also_in) + whole
         + "</li>"

@@ -34,7 +34,7 @@ RECORDS = [  # (file, title, source, published, text)
     ("harbour.jsonl", "Quillhaven opens its new harbour", "Harbour Gazette", "2024-03-12",
      "The town of Quillhaven opened its rebuilt harbour on 12 March 2024. The mayor, Ottilie Brandvold, "
      "said the harbour cost 48 million crowns and took three years to build. " + FILLER * 3),
-    ("pass.jsonl", "Avalanche closes the Brenner pass", "Mountain Courier", "2024-01-20",
+    ("pass.jsonl", "Avalanche closes the Brenner pass", "Société Mountain Courier", "2024-01-20",
      "An avalanche closed the Brenner pass on Saturday, stranding two hundred lorries overnight. " + FILLER),
     ("quays.jsonl", "Fishing crews move to the new quays", "Harbour Gazette", "2024-04-02",
      "Fishing crews moved their boats to the new quays in April, a month after the harbour opened. " + FILLER),
@@ -211,6 +211,9 @@ def test_filters_by_source_title_date_and_id(side, expected):
     assert _found(side, SearchFilter(sources=("Mountain",))) == {pass_}
     assert _found(side, SearchFilter(sources=("library.txt",))) == {library}
     assert _found(side, SearchFilter(sources=("Mountain", "library"))) == {pass_, library}
+    # accents and case fold on both sides
+    assert _found(side, SearchFilter(sources=("Societe Mountain",))) == {pass_}
+    assert _found(side, SearchFilter(sources=("SOCIÉTÉ",))) == {pass_}
     # title: every word given is a word of the title
     assert _found(side, SearchFilter(title_words=("new",))) == {harbour, quays}
     assert _found(side, SearchFilter(title_words=("new", "harbour"))) == {harbour}
@@ -225,6 +228,16 @@ def test_filters_by_source_title_date_and_id(side, expected):
     # nothing matches: nothing found
     assert _found(side, SearchFilter(sources=("Nowhere Times",))) == set()
     assert _found(side, SearchFilter(date_from=dt.date(2030, 1, 1))) == set()
+
+
+@pytest.mark.parametrize("where", [
+    SearchFilter(sources=("harbour gazette",)), SearchFilter(sources=("societe",)),
+    SearchFilter(title_words=("new", "harbour")), SearchFilter(date_from=dt.date(2024, 3, 12)),
+    SearchFilter(sources=("Harbour Gazette",), date_from=dt.date(2024, 4, 1)), SearchFilter(sources=("Nowhere",)),
+])
+def test_matching_articles_are_the_articles_a_filtered_search_finds(side, where):
+    assert side.reader.matching_articles(where) == frozenset(_found(side, where))
+    assert side.reader.matching_articles(SearchFilter()) is None
 
 
 def test_a_filter_applies_before_the_top_k(side, expected):

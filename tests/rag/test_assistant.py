@@ -92,6 +92,12 @@ def test_filters_reach_retrieval(fake_assistant, seed_articles):
     assert {p.chunk.article_id for p in answer.passages} == {only}
 
 
+def test_a_filter_that_matches_no_article_says_so(fake_assistant):
+    answer = fake_assistant.ask(DEADLINE_Q, options=AskOptions(filter=SearchFilter(sources=("Nowhere Times",))))
+    assert answer.refused and not answer.passages
+    assert any("no indexed article matches the filter (source 'Nowhere Times')" in n for n in answer.notes)
+
+
 def test_top_k_option(fake_assistant):
     assert len(fake_assistant.ask(DEADLINE_Q, options=AskOptions(top_k=2)).passages) <= 2
 

@@ -12,7 +12,7 @@ from newsrag.tuning import RetrievalTuning
 from newsrag.types import Passage, SearchFilter
 from rag.bm25 import LexicalIndex
 from rag.dedup import drop_near_duplicates
-from rag.retriever import HybridRetriever, chunk_matches, rrf_fuse
+from rag.retriever import HybridRetriever, rrf_fuse
 from tests.rag.conftest import article_id_of
 
 DEADLINE_Q = "What was the September 19 deadline?"
@@ -73,10 +73,11 @@ def test_source_title_and_date_filters(fake_reader, seed_articles):
     assert r.retrieve("border", where=SearchFilter(date_from=dt.date(2000, 1, 1)), mode="hybrid").passages == ()
 
 
-def test_chunk_matches_combines_fields_with_and(seed_chunks):
-    c = seed_chunks[0]
-    assert chunk_matches(c, SearchFilter(article_ids=(c.article_id,)))
-    assert not chunk_matches(c, SearchFilter(article_ids=(c.article_id,), title_words=("zzzz",)))
+def test_a_filter_no_article_matches_is_reported_as_such(fake_reader):
+    got = _retriever(fake_reader).retrieve("border", where=SearchFilter(sources=("Nowhere Times",)), mode="hybrid")
+    assert got.passages == () and got.filter_matches_nothing
+    found = _retriever(fake_reader).retrieve("border", mode="hybrid")
+    assert found.passages and not found.filter_matches_nothing
 
 
 def test_near_duplicate_from_another_outlet_is_shown_once(seed_articles, seed_chunks, hash_embedder):
