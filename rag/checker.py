@@ -33,29 +33,20 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Sequence
-from typing import Protocol
 
 import numpy as np
 
-from newsrag.errors import ConfigError
 from newsrag.protocols import Embedder
 from newsrag.text import Span, content_terms, sentence_spans, words
 from newsrag.tuning import CheckingTuning
 from newsrag.types import Citation, Passage, SupportCheck
 from rag.anchors import Anchor, anchor_in, find_anchors
 from rag.citations import is_refusal_sentence, strip_markers
+from rag.nli_model import PairScorer, label_index, load_nli_model
 from rag.roles import find_role_reversal
 
 # The checker's numbers live in newsrag/tuning.py; this name is what callers have used.
 CheckerThresholds = CheckingTuning
-
-
-class PairScorer(Protocol):
-    """What we use of a sentence-transformers CrossEncoder (a fake can stand in)."""
-
-    def predict(self, inputs: list[tuple[str, str]], *, apply_softmax: bool) -> np.ndarray:
-        """One row of label probabilities per (premise, hypothesis) pair."""
-        ...
 
 
 # Sentence-initial capitalised words that are discourse, not names (LLMs open with them).
@@ -149,31 +140,6 @@ def windows(text: str) -> list[Span]:
     return out
 
 
-def _load_cross_encoder(name: str) -> PairScorer:
-    try:
-        from sentence_transformers import CrossEncoder
-
-        model: PairScorer = CrossEncoder(name, device="cpu")
-        return model
-    except Exception as exc:  # missing files, no network, wrong architecture
-        raise ConfigError(
-            f"could not load the NLI model NEWSRAG_NLI_MODEL={name!r}: {type(exc).__name__}: {exc}",
-            fix="point NEWSRAG_NLI_MODEL at a local sentence-transformers CrossEncoder NLI model, or unset it",
-        ) from exc
-
-
-def _entailment_index(model: PairScorer) -> int:
-    config = getattr(getattr(model, "model", None), "config", None) or getattr(model, "config", None)
-    id2label = getattr(config, "id2label", None) or {}
-    for idx, label in id2label.items():
-        if "entail" in str(label).lower():
-            return int(idx)
-    raise ConfigError(
-        f"expected an NLI model with an 'entailment' label, got labels {sorted(map(str, id2label.values()))}",
-        fix="set NEWSRAG_NLI_MODEL to an NLI CrossEncoder (labels contradiction/entailment/neutral)",
-    )
-
-
 class SupportChecker:
     def __init__(
         self,
@@ -185,8 +151,8 @@ class SupportChecker:
     ) -> None:
         self.embedder = embedder
         self.thresholds = thresholds
-        self._nli = nli if nli is not None else (_load_cross_encoder(nli_model) if nli_model else None)
-        self._entail_idx = _entailment_index(self._nli) if self._nli is not None else -1
+        self._nli = nli if nli is not None else (load_nli_model(nli_model) if nli_model else None)
+        self._entail_idx = label_index(self._nli, "entail") if self._nli is not None else -1
         self._vectors: dict[str, np.ndarray] = {}
 
     # --- embeddings (cached: one answer checks several sentences against the same passages)

@@ -16,29 +16,16 @@ so it could not be fitted on evals/disagreement/pairs.jsonl; it is a documented 
 
 from __future__ import annotations
 
-from newsrag.errors import ConfigError
 from newsrag.protocols import ConflictDetector
 from newsrag.types import Conflict, Statement
-from rag.checker import PairScorer, _load_cross_encoder
 from rag.disagreement import RulesConflictDetector
 from rag.disagreement_features import figure_clash, read_side
+from rag.nli_model import PairScorer, label_index, load_nli_model
 
 # NLI cross-encoders (e.g. the nli-deberta-v3 family) put clear contradictions above 0.9
 # and hedged or partial ones between 0.5 and 0.9; 0.8 keeps to the clear ones, since a
 # wrong "sources disagree" costs more than a missed one. Not fitted: see the module docstring.
 CONTRADICTION_THRESHOLD = 0.8
-
-
-def _contradiction_index(model: PairScorer) -> int:
-    config = getattr(getattr(model, "model", None), "config", None) or getattr(model, "config", None)
-    id2label = getattr(config, "id2label", None) or {}
-    for idx, label in id2label.items():
-        if "contradict" in str(label).lower():
-            return int(idx)
-    raise ConfigError(
-        f"expected an NLI model with a 'contradiction' label, got labels {sorted(map(str, id2label.values()))}",
-        fix="set NEWSRAG_NLI_MODEL to an NLI CrossEncoder (labels contradiction/entailment/neutral)",
-    )
 
 
 class NliConflictDetector:
@@ -49,7 +36,7 @@ class NliConflictDetector:
     def __init__(self, model: PairScorer, threshold: float = CONTRADICTION_THRESHOLD) -> None:
         self.model = model
         self.threshold = threshold
-        self._index = _contradiction_index(model)
+        self._index = label_index(model, "contradict")
 
     def probability(self, a: Statement, b: Statement) -> float:
         rows = self.model.predict([(a.text, b.text), (b.text, a.text)], apply_softmax=True)
@@ -66,5 +53,5 @@ class NliConflictDetector:
 def load_conflict_detector(nli_model: str | None) -> ConflictDetector:
     """The NLI detector when NEWSRAG_NLI_MODEL names a model, else the fitted rules one."""
     if nli_model:
-        return NliConflictDetector(_load_cross_encoder(nli_model))
+        return NliConflictDetector(load_nli_model(nli_model))
     return RulesConflictDetector.load()
