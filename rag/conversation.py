@@ -3,7 +3,9 @@
 `ChatSession` keeps the finished turns of one conversation and passes them to the
 assistant's `ask`/`stream` (any `newsrag.protocols.AssistantService`; the real one is
 `rag.assistant.Assistant`, which condenses follow-ups). Each session owns its history, so
-two users of the same assistant never see each other's turns.
+two users of the same assistant never see each other's turns. `remembered` is the one
+rule for what a conversation keeps after an answer, used by `ChatSession` (the terminal
+chat, any API) and by the web UI's immutable per-browser state (`ui/state.py`).
 
 Deliberately left out: persistence of conversations (a browser session is the unit).
 """
@@ -17,6 +19,12 @@ from newsrag.protocols import AssistantService
 from newsrag.types import Answer, AskOptions, Turn
 
 DEFAULT_MAX_TURNS = 20
+
+
+def remembered(turns: tuple[Turn, ...], answer: Answer, max_turns: int = DEFAULT_MAX_TURNS) -> tuple[Turn, ...]:
+    """The history after `answer`: its turn appended, only the last `max_turns` kept (older
+    turns no longer help condense a follow-up, and an unbounded history only grows)."""
+    return (*turns, Turn(answer.question, answer.text))[-max_turns:] if max_turns > 0 else ()
 
 
 class ChatSession:
@@ -47,8 +55,7 @@ class ChatSession:
                 yield item
 
     def _remember(self, answer: Answer) -> None:
-        self._turns.append(Turn(answer.question, answer.text))
-        del self._turns[: max(0, len(self._turns) - self.max_turns)]
+        self._turns[:] = remembered(tuple(self._turns), answer, self.max_turns)
 
     def reset(self) -> None:
         with self._lock:

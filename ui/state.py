@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from newsrag.types import Answer, Turn
+from rag.conversation import remembered
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Conversation:
     def with_answer(self, question_html: str, answer: Answer, answer_html: str) -> Conversation:
         return replace(
             self,
-            turns=self.turns + (Turn(question=answer.question, answer=answer.text),),
+            turns=remembered(self.turns, answer),
             bubbles=self.bubbles + (Bubble("user", question_html), Bubble("assistant", answer_html)),
             last_answer=answer,
         )

@@ -46,3 +46,21 @@ def test_session_stream_remembers_the_turn(fake_assistant):
     items = list(s.stream("What was the September 19 deadline?"))
     assert isinstance(items[-1], Answer) and s.history[0].answer == items[-1].text
 
+
+
+def test_one_rule_keeps_the_last_turns_for_the_chat_session_and_the_web_ui():
+    from newsrag.types import Answer
+    from rag.conversation import remembered
+    from ui.state import Conversation
+
+    def answer(n: int) -> Answer:
+        return Answer(question=f"q{n}", query=f"q{n}", text=f"a{n}", sentences=(), citations=(), passages=(),
+                      refused=False, answerer="offline")
+
+    turns: tuple = ()
+    conv = Conversation()
+    for n in range(25):
+        turns = remembered(turns, answer(n), 20)
+        conv = conv.with_answer(f"q{n}", answer(n), f"a{n}")
+    assert [t.question for t in turns] == [f"q{n}" for n in range(5, 25)]
+    assert conv.turns == turns and len(conv.bubbles) == 50  # the page still shows every bubble
