@@ -17,6 +17,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from newsrag.errors import ConfigError
+from newsrag.types import RetrievalMode
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,7 +63,7 @@ class Settings(BaseSettings):
     top_k: int = Field(default=6, ge=1, le=50)
     candidate_k: int = Field(default=30, ge=1, le=500)
     rrf_k: int = Field(default=60, ge=1)
-    retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"  # dense + BM25 fused, or one side alone
+    retrieval_mode: RetrievalMode = "hybrid"  # dense + BM25 fused, or one side alone
     reranker_model: str | None = None  # any sentence-transformers CrossEncoder name or path
 
     # --- answering

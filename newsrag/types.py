@@ -13,9 +13,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
+
+# How retrieval searches: dense and BM25 fused by reciprocal rank, or one side alone.
+RetrievalMode = Literal["hybrid", "dense", "bm25"]
 
 
 @dataclass(frozen=True)

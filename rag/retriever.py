@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import get_args
 
 import numpy as np
 
@@ -28,11 +29,11 @@ from newsrag.filters import date_matches
 from newsrag.protocols import Embedder, IndexReader, Reranker
 from newsrag.settings import Settings
 from newsrag.tuning import RetrievalTuning
-from newsrag.types import Chunk, Passage, SearchFilter
+from newsrag.types import Chunk, Passage, RetrievalMode, SearchFilter
 from rag.bm25 import LexicalCache, LexicalIndex
 from rag.dedup import drop_near_duplicates
 
-MODES: tuple[str, ...] = ("dense", "bm25", "hybrid")
+MODES: tuple[str, ...] = get_args(RetrievalMode)
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,7 +102,7 @@ class HybridRetriever:
         *,
         top_k: int | None = None,
         where: SearchFilter | None = None,
-        mode: str,
+        mode: RetrievalMode,
         query_embedding: np.ndarray | None = None,
     ) -> Retrieval:
         if mode not in MODES:
@@ -124,7 +125,7 @@ class HybridRetriever:
 
     def _search(
         self, query: str, embedding: np.ndarray | None, k: int, where: SearchFilter | None,
-        allowed: frozenset[str] | None, mode: str
+        allowed: frozenset[str] | None, mode: RetrievalMode
     ) -> list[Passage]:
         lexical = self.lexical.get()
         dense: list[Passage] = []

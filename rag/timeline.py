@@ -26,6 +26,7 @@ from newsrag.types import (
     DATE_GRANULARITIES,
     Article,
     DateMention,
+    RetrievalMode,
     SearchFilter,
     Timeline,
     TimelineEntry,
@@ -34,7 +35,7 @@ from rag.provenance import Provenance
 from rag.retriever import HybridRetriever
 
 
-def build_timeline(query: str, retriever: HybridRetriever, provenance: Provenance, *, mode: str,
+def build_timeline(query: str, retriever: HybridRetriever, provenance: Provenance, *, mode: RetrievalMode,
                    where: SearchFilter | None = None, tuning: TimelineTuning = TimelineTuning()) -> Timeline:
     reader = retriever.reader
     passages = retriever.retrieve(query, top_k=tuning.passages, where=where, mode=mode).passages
