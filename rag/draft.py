@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 from newsrag.types import Passage
 
 
@@ -51,9 +53,13 @@ class Answerer(Protocol):
         question: str,
         passages: Sequence[Passage],
         on_token: Callable[[str], None] | None = None,
+        *,
         evidence: Mapping[int, Sequence[str]] | None = None,
+        query_embedding: np.ndarray | None = None,
     ) -> Draft:
         """Answer `question` from `passages` only; call on_token with text deltas if streaming.
 
-        `evidence` (passage number -> candidate sentences) narrows what an LLM is shown."""
+        `evidence` (passage number -> candidate sentences) narrows what an LLM is shown;
+        `query_embedding` spares the offline answerer embedding the question again. An
+        answerer ignores what it has no use for."""
         ...

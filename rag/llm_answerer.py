@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+import numpy as np
+
 from newsrag.errors import BackendError
 from newsrag.protocols import ChatModel
 from newsrag.tuning import AnsweringTuning
@@ -49,7 +51,9 @@ class LLMAnswerer:
         question: str,
         passages: Sequence[Passage],
         on_token: Callable[[str], None] | None = None,
+        *,
         evidence: Mapping[int, Sequence[str]] | None = None,
+        query_embedding: np.ndarray | None = None,  # unused: the model reads the question itself
     ) -> Draft:
         """`evidence`: passage number -> the candidate sentences the offline scorer ranked
         highest; the prompt then shows those sentences instead of whole passages."""

@@ -30,7 +30,7 @@ synonyms beyond what the sentence vectors capture.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,7 +40,7 @@ from newsrag.tuning import AnsweringTuning
 from newsrag.types import Passage
 from rag.combined_scorer import CombinedScorer
 from rag.dedup import containment, shingles
-from rag.draft import Draft, DraftSentence, Evidence
+from rag.draft import Answerer, Draft, DraftSentence, Evidence
 from rag.sentence_features import CandidateSet, build_candidates
 from rag.sentence_reader import ReaderInput, SentenceReader
 from rag.sentence_scorer import SentenceScorer
@@ -125,6 +125,8 @@ class OfflineAnswerer:
         question: str,
         passages: Sequence[Passage],
         on_token: Callable[[str], None] | None = None,
+        *,
+        evidence: Mapping[int, Sequence[str]] | None = None,  # unused: it reads every candidate itself
         query_embedding: np.ndarray | None = None,
     ) -> Draft:
         scored = self.score(question, passages, query_embedding)
@@ -199,3 +201,7 @@ def refusal_reason(scored: Scored, threshold: float) -> str:
         return (f"no retrieved sentence clearly gives {wanted} for this question "
                 f"(best {best:.2f}, needed {threshold:.2f})")
     return f"no retrieved sentence clearly answers this question (best {best:.2f}, needed {threshold:.2f})"
+
+
+def _implements_answerer(answerer: OfflineAnswerer) -> Answerer:
+    return answerer  # mypy checks here that OfflineAnswerer meets the Answerer Protocol
