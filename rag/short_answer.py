@@ -22,6 +22,9 @@ from rag.sentence_features import is_new, question_terms
 _CURRENCY_BEFORE = re.compile(r"[$£€¥]\s?$|\b(?:US|A|C)\$\s?$")
 _UNIT_AFTER = re.compile(r"^(?:\s?%|\s(?:per ?cent|percent|million|billion|trillion|thousand|hundred)\b)?"
                          r"(?:\s(?:[a-z]+-)?[a-z]+)?")
+# The rest of a number the anchor stopped short of: its decimals and a scale written onto it
+# ("$14" + ".5m", "£7" + ".5bn"), so an amount is never cut at its decimal point.
+_NUMBER_REST = re.compile(r"^(?:[.,]\d+)+(?:bn|tn|m|k)?(?!\w)|^(?:bn|tn|m|k)(?!\w)")
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|near|from|to|into|outside|across)\s+(?:the\s+)?$", re.I)
 _WORD = re.compile(r"\w[\w'’-]*")
 
@@ -36,10 +39,14 @@ class ShortAnswer:
 def _number_span(anchor: Anchor, sentence: str) -> tuple[int, int]:
     """A number with its currency sign before and its unit after ("$4.5 million", "45 days")."""
     start, end = anchor.start, anchor.end
+    rest = _NUMBER_REST.match(sentence[end:])
+    if rest:
+        end += len(rest.group(0))
     before = _CURRENCY_BEFORE.search(sentence[:start])
     if before:
         start = before.start()
-    after = _UNIT_AFTER.match(sentence[end:])
+    scaled_amount = before and rest and rest.group(0)[-1].isalpha()  # "$14.5m": complete, no unit follows
+    after = None if scaled_amount else _UNIT_AFTER.match(sentence[end:])
     if after and after.group(0).strip():
         unit = after.group(0)
         last = unit.split()[-1] if unit.split() else ""
@@ -85,7 +92,18 @@ def short_answer(question: str, kind: str, sentence: str) -> ShortAnswer | None:
         spans.sort(key=lambda s: min(abs(s[0] - h) for h in hits))
     given = q_keys | wanted
     start, end = _trim_given_words(sentence, spans[0], given) if kind in ("person", "who", "where") else spans[0]
+    end = _without_closing_punctuation(sentence, start, end)
     return ShortAnswer(sentence[start:end].strip(), start, end)
+
+
+def _without_closing_punctuation(sentence: str, start: int, end: int) -> int:
+    """The span's end before a full stop, comma, colon or semicolon that closes it ("23 February."),
+    unless the stop belongs to an abbreviation ("U.S.", "Jan.")."""
+    text = sentence[start:end].rstrip()
+    end = start + len(text)
+    if text[-1:] in ",;:" or (text.endswith(".") and not re.search(r"(?:\b\w\.\w?|\b[A-Z][a-z]{1,3})\.$", text)):
+        return end - 1
+    return end
 
 
 def _trim_given_words(sentence: str, span: tuple[int, int], q_keys: set[str]) -> tuple[int, int]:

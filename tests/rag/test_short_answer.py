@@ -36,3 +36,15 @@ def test_open_questions_and_sentences_without_the_kind_have_none():
     assert short_answer("What did the minister say?", "other", "The minister said 3 things.") is None
     q = "When did the talks start?"
     assert short_answer(q, question_kind(q), "The talks started after a long delay.") is None
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("How much did the company lose?", "The company lost $14.5m last year.", "$14.5m"),
+    ("How much will the plan cost?", "The plan will cost £7.5bn over ten years.", "£7.5bn"),
+    ("When did the talks end?", "The talks ended on 23 February.", "23 February"),
+    ("How long did the strike last?", "The strike lasted 45 days.", "45 days"),
+])
+def test_amounts_keep_their_decimals_and_no_span_keeps_the_closing_stop(question, sentence, expected):
+    found = short_answer(question, question_kind(question), sentence)
+    assert found is not None and found.text == expected
+    assert sentence[found.start:found.end] == expected
