@@ -1,6 +1,6 @@
 """`newsrag timeline`: the dated sentences of the articles matching a query, earliest first.
 
-Deliberately left out: building the timeline (rag/timeline.py) and rendering beyond plain
+Deliberately left out: building the timeline (rag/research/timeline.py) and rendering beyond plain
 text or JSON (cli/answer_text.py).
 """
 

@@ -30,8 +30,8 @@ from pathlib import Path
 
 from newsrag.text import sentence_spans, words
 from newsrag.types import Citation
-from rag.anchors import MONTHS, NUMBER_WORDS, anchor_in, find_anchors
-from rag.checker import SupportChecker
+from rag.checking.support_checker import SupportChecker
+from rag.language.anchors import MONTHS, NUMBER_WORDS, anchor_in, find_anchors
 
 EVALS_DIR = Path(__file__).resolve().parent
 PAIRS_PATH = EVALS_DIR / "checker_pairs.jsonl"
@@ -196,7 +196,7 @@ def generate_pairs(passages: list[list[str]]) -> list[Pair]:
         claim = s.text[: a.start] + b.text + s.text[a.end: b.start] + a.text + s.text[b.end:]
         pairs.append(Pair(claim, s.passage, False, "role-reversed", "generated"))
     # unrelated: a sentence against the most word-similar passage of another article
-    from rag.checker import coverage
+    from rag.checking.support_checker import coverage
 
     for s in sents[1::4][:16]:
         others = [p for art, plist in enumerate(passages) if art != s.article for p in plist]

@@ -5,7 +5,7 @@ distractors), then puts each test-split question through condensing and hybrid
 retrieval once and hands the same passages to each answerer:
 
 - `fitted`: the product's answerer: the feature scorer's first pass, the trained sentence
-  reader and their fitted combination (`rag/offline_answerer.py`, `rag/combined_scorer.py`);
+  reader and their fitted combination (`rag/answering/offline_answerer.py`, `rag/answering/combined_scorer.py`);
 - `features-v1`: the answerer before the reader, frozen: the feature scorer alone with the
   weights it shipped with (`evals/baselines/features_scorer_v1.json`);
 - `reader-only`: the reader alone: it reads every candidate sentence and quotes the one
@@ -45,11 +45,11 @@ from evals.metrics import answer_correct, normalize_answer
 from newsrag.offline import configure_offline
 from newsrag.settings import Settings, load_settings
 from newsrag.types import Passage
-from rag.combined_scorer import COMBINER_FILE
-from rag.draft import Draft, DraftSentence, Evidence
-from rag.offline_answerer import OfflineAnswerer
-from rag.sentence_features import FEATURES, build_candidates
-from rag.sentence_reader import ReaderInput, SentenceReader, packaged_reader_dir
+from rag.answering.combined_scorer import COMBINER_FILE
+from rag.answering.draft import Draft, DraftSentence, Evidence
+from rag.answering.offline_answerer import OfflineAnswerer
+from rag.answering.sentence_features import FEATURES, build_candidates
+from rag.answering.sentence_reader import ReaderInput, SentenceReader, packaged_reader_dir
 
 ANSWERERS = ("fitted", "features-v1", "reader-only", "baseline")
 FROZEN_SCORER = Path(__file__).resolve().parent / "baselines" / "features_scorer_v1.json"
@@ -181,11 +181,11 @@ class ReaderOnly:
 
 
 def run(settings: Settings, items: Sequence[GoldItem], names: Sequence[str] = ANSWERERS) -> list[Outcome]:
+    from rag.answering.combined_scorer import load_reading
+    from rag.answering.sentence_scorer import load_scorer
     from rag.assistant import Assistant
-    from rag.combined_scorer import load_reading
-    from rag.condense import condense_question
-    from rag.sentence_scorer import load_scorer
-    from rag.sentence_source import SentenceSource
+    from rag.followup_rules import condense_question
+    from rag.retrieval.sentence_source import SentenceSource
 
     assistant = Assistant.from_settings(settings)
     retriever = assistant.retriever

@@ -1,4 +1,4 @@
-"""Every sentence `rag.contradictions.is_disputed` flags in the development collections, to read by hand.
+"""Every sentence `rag.research.disputed_claims.is_disputed` flags in the development collections, to read by hand.
 
 `python -m evals.disputed_check` splits every article of evals/devdata (Wikinews CC BY 2.5,
 Global Voices CC BY 3.0) and the seeds into sentences, prints the count and writes each
@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 
 from newsrag.text import sentence_spans
-from rag.contradictions import is_disputed
+from rag.research.disputed_claims import is_disputed
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "disagreement" / "disputed.jsonl"

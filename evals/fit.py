@@ -3,7 +3,7 @@
 1. Index the fit-split articles of `evals/devdata/` (only those: no test article is
    seen while fitting) and run every fit question through condensing and hybrid
    retrieval, as the product does.
-2. Every candidate sentence gets its features (`rag/sentence_features.py`) and a label:
+2. Every candidate sentence gets its features (`rag/answering/sentence_features.py`) and a label:
    1 when it is (part of) a gold evidence sentence of its question, else 0.
 3. A linear sentence score is fitted on pairs (an answering sentence against a
    non-answering one of the same question); its regularisation is chosen by grouped
@@ -33,9 +33,9 @@ from evals.gold import GoldItem
 from evals.metrics import answer_correct, normalize_passage
 from newsrag.offline import configure_offline
 from newsrag.settings import Settings, load_settings
-from rag.offline_answerer import Scored, choose
-from rag.sentence_features import FEATURES, CandidateSet
-from rag.sentence_scorer import Logistic, SentenceScorer, packaged_model_path, question_features
+from rag.answering.offline_answerer import Scored, choose
+from rag.answering.sentence_features import FEATURES, CandidateSet
+from rag.answering.sentence_scorer import Logistic, SentenceScorer, packaged_model_path, question_features
 
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 THRESHOLDS = tuple(round(t, 3) for t in np.arange(0.02, 0.90, 0.01))
@@ -70,10 +70,10 @@ def collect(settings: Settings, items: Sequence[GoldItem]) -> list[Example]:
     """Retrieve for every item as the product does and build its labelled candidates."""
     from index.embedder import load_index_embedder
     from index.store import open_reader
-    from rag.condense import condense_question
-    from rag.retriever import HybridRetriever
-    from rag.sentence_features import build_candidates
-    from rag.sentence_source import SentenceSource
+    from rag.answering.sentence_features import build_candidates
+    from rag.followup_rules import condense_question
+    from rag.retrieval.hybrid_retriever import HybridRetriever
+    from rag.retrieval.sentence_source import SentenceSource
 
     embedder = load_index_embedder(settings)
     retriever = HybridRetriever.from_settings(settings, open_reader(settings, embedder), embedder)

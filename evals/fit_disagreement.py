@@ -3,7 +3,7 @@
 1. Reads the hand-labelled pairs of `evals/disagreement/pairs.jsonl` and embeds every
    sentence with the packaged MiniLM (unit vectors; at run time the index's late-chunked
    sentence vectors stand in for them).
-2. Every pair gets the features of `rag/disagreement_features.py`; positive = "disagree",
+2. Every pair gets the features of `rag/research/conflict_features.py`; positive = "disagree",
    negative = "agree" or "unrelated".
 3. On the fit split only: a logistic regression whose regularisation C is chosen by
    grouped cross-validation (folds by article, so one story's pairs are never on both
@@ -18,7 +18,7 @@
    Refitting on the same pairs reproduces the file.
 
 Deliberately left out: mining and labelling pairs (evals/disagreement/build_candidates.py
-and SOURCE.md), and any NLI model (rag/nli.py is not fitted).
+and SOURCE.md), and any NLI model (rag/research/conflict_nli.py is not fitted).
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from pathlib import Path
 import numpy as np
 
 from newsrag.types import Statement
-from rag.disagreement import DisagreementModel, packaged_model_path
-from rag.disagreement_features import FEATURES, pair_features
-from rag.sentence_scorer import Logistic
+from rag.answering.sentence_scorer import Logistic
+from rag.research.conflict_features import FEATURES, pair_features
+from rag.research.conflict_rules import DisagreementModel, packaged_model_path
 
 HERE = Path(__file__).resolve().parent / "disagreement"
 PAIRS = HERE / "pairs.jsonl"

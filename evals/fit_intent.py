@@ -5,7 +5,7 @@
    SHA-256 of its lower-cased text falls in the first quarter of the hash range
    (`held_out`), so the split needs no list and never changes for an utterance already
    written. Nothing held out is seen while fitting.
-2. Describes each utterance by the hashed n-grams of `rag/intent_features.py` ("text"
+2. Describes each utterance by the hashed n-grams of `rag/jobs/intent_features.py` ("text"
    model) and, beside them, its MiniLM sentence vector from the packaged embedder
    ("text+embedding" model).
 3. For each model, chooses the regularisation C by grouped cross-validation on the fitting
@@ -34,8 +34,15 @@ from pathlib import Path
 import numpy as np
 
 from newsrag.offline import configure_offline
-from rag.intent import EMBEDDING_MODEL, INTENTS, QUESTION, TEXT_MODEL, IntentClassifier, packaged_model_path
-from rag.intent_features import hashed_features
+from rag.jobs.intent_classifier import (
+    EMBEDDING_MODEL,
+    INTENTS,
+    QUESTION,
+    TEXT_MODEL,
+    IntentClassifier,
+    packaged_model_path,
+)
+from rag.jobs.intent_features import hashed_features
 
 EVALS_DIR = Path(__file__).resolve().parent
 UTTERANCES = EVALS_DIR / "intents" / "utterances.jsonl"
@@ -43,7 +50,7 @@ QUESTION_SETS = (EVALS_DIR / "seeds_qa.jsonl", *sorted((EVALS_DIR / "devdata").g
 HELD_OUT_SHARE = 0.25
 C_GRID = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
 FOLDS = 5
-MIN_PROBABILITY = 0.5  # a label other than "question" needs this much; see rag/intent.py
+MIN_PROBABILITY = 0.5  # a label other than "question" needs this much; see rag/jobs/intent_classifier.py
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@
 2. The packaged feature scorer ranks each question's candidates; the packaged reader
    (ONNX, as on the query path) reads the best `max(READ_GRID)` of them once.
 3. For each number of read candidates in `READ_GRID`, the combination
-   (`rag/combined_scorer.py`) is fitted out-of-fold (5 folds grouped by article): the
+   (`rag/answering/combined_scorer.py`) is fitted out-of-fold (5 folds grouped by article): the
    pairwise sentence model, the extra-sentence share, the question model and the
    refusal threshold that gets the most questions right, a false refusal costing as much
    as a wrong answer. The smallest number within `READ_TOLERANCE` of the best
@@ -45,10 +45,10 @@ from evals.fit import (
 )
 from evals.reader.news import examples_for
 from evals.reader.train import auc
-from rag.combined_scorer import CombinedScorer, packaged_combiner_path, question_row, sentence_matrix
-from rag.offline_answerer import Scored, choose
-from rag.sentence_reader import ReaderInput, SentenceReader, load_sentence_reader
-from rag.sentence_scorer import SentenceScorer, load_scorer
+from rag.answering.combined_scorer import CombinedScorer, packaged_combiner_path, question_row, sentence_matrix
+from rag.answering.offline_answerer import Scored, choose
+from rag.answering.sentence_reader import ReaderInput, SentenceReader, load_sentence_reader
+from rag.answering.sentence_scorer import SentenceScorer, load_scorer
 
 READ_GRID = (4, 6, 8, 10, 12, 16)
 READ_TOLERANCE = 0.005

@@ -1,7 +1,7 @@
 """Draft candidate questions from an indexed corpus, for a human to review.
 
 One draft per chunk: the chunk's most specific sentence (the one with the most date,
-number and name anchors, found by `rag.anchors.find_anchors`) becomes a cloze question
+number and name anchors, found by `rag.language.anchors.find_anchors`) becomes a cloze question
 whose blank is its most specific anchor (a date before a number before a name); the
 blanked anchor is the accepted answer and the sentence, an exact slice of the cleaned
 article, is the evidence. Every item is written with `"draft": true` to its own file;
@@ -23,7 +23,7 @@ from evals.gold import GoldEvidence, GoldItem, load_gold, write_items
 from newsrag.errors import InputError
 from newsrag.text import sentence_spans
 from newsrag.types import Chunk
-from rag.anchors import Anchor, find_anchors
+from rag.language.anchors import Anchor, find_anchors
 
 BLANK = "_____"
 _KIND_WEIGHT = {"date": 3, "number": 2, "name": 1}

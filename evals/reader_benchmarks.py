@@ -36,7 +36,7 @@ from evals.gold import GoldEvidence, GoldItem
 from evals.readerdata.load import load_clapnq, load_trecqa
 from newsrag.offline import configure_offline
 from newsrag.settings import Settings, load_settings
-from rag.sentence_reader import ReaderInput, SentenceReader, load_sentence_reader
+from rag.answering.sentence_reader import ReaderInput, SentenceReader, load_sentence_reader
 
 READERDATA = Path(__file__).resolve().parent / "readerdata"
 

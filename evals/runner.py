@@ -10,7 +10,7 @@ llama-index for the baseline. Each answer is reduced to a `QuestionScore`
 Retrieval metrics of an answering configuration are computed on the passages the
 answerer actually saw (the settings' top_k); retrieval-only configurations score their
 own depth (10 for "hybrid", 2 for the baseline). Retrieval-only configurations condense a
-follow-up with the product's deterministic condenser (`rag.condense`), so every
+follow-up with the product's deterministic condenser (`rag.followup_rules`), so every
 configuration searches the same standalone query.
 
 An optional LLM judge (`judge=True` with an LLM configured) grades correctness and
@@ -144,7 +144,7 @@ def score_error(ctx: GoldContext, error: Exception) -> QuestionScore:
 
 def retrieval_query(item: GoldItem) -> str:
     """What a retrieval-only configuration searches: the product's deterministic condensing."""
-    from rag.condense import condense_question
+    from rag.followup_rules import condense_question
 
     return condense_question(item.history, item.question) if item.history else item.question
 
@@ -236,7 +236,7 @@ def _run_assistant(config: EvalConfig, ws: _Workspace, judge_model: ChatModel | 
 
 def _run_retrieval(config: EvalConfig, ws: _Workspace) -> list[QuestionScore]:
     from newsrag.tuning import RetrievalTuning
-    from rag.retriever import HybridRetriever
+    from rag.retrieval.hybrid_retriever import HybridRetriever
 
     s = ws.settings
     tuning = RetrievalTuning.from_settings(s.model_copy(update={"top_k": config.top_k or RETRIEVAL_DEPTH}))
@@ -320,7 +320,7 @@ def run_eval(
     chosen = resolve_configs(configs, settings)
     judge_model = None
     if judge:
-        from rag.llm import build_chat_model
+        from rag.llm.chat_models import build_chat_model
 
         if not settings.llm_base_url:
             raise InputError("expected an LLM endpoint for --judge, got none",

@@ -3,12 +3,12 @@
 1. Indexes the 250 CNN/DailyMail test articles of `evals/summaries/` (origin and licence in
    `evals/summaries/SOURCE.md`) with the real indexer and embedder, into a temporary folder,
    so every summary is made from the sentence vectors the index stores, as in the product.
-2. For each article, summaries of three sentences: the product's (`rag.summary.
+2. For each article, summaries of three sentences: the product's (`rag.jobs.extractive_summary.
    choose_sentences`: the lead, then the best sentences by centrality plus a position prior),
    centrality alone without the lead ("central only"), the lead-3 baseline (the first three
    sentences), and the product at each weight of `POSITION_GRID`. Articles fall in a "dev"
    or a "test" half by a hash of their id: the weight is chosen on the dev half (the product's
-   `rag.summary.POSITION_WEIGHT` is set to it by hand) and the test half reports.
+   `rag.jobs.extractive_summary.POSITION_WEIGHT` is set to it by hand) and the test half reports.
 3. Scores each against the reference with ROUGE-1, ROUGE-2 and ROUGE-L F1 (`rouge-score`,
    Porter stemming; the references are the dataset's highlights) and prints the means with
    their standard errors; `--out DIR` also writes `summaries.json` and `summaries.md`.
@@ -62,9 +62,9 @@ def evaluate(rows: Sequence[dict[str, str]], work: Path) -> dict[str, object]:
     from index.embedder import load_query_embedder
     from index.store import open_reader
     from newsrag.settings import Settings
-    from rag.catalog import Catalog
-    from rag.sentence_source import SentenceSource
-    from rag.summary import article_sentences, choose_sentences
+    from rag.jobs.catalog import Catalog
+    from rag.jobs.extractive_summary import article_sentences, choose_sentences
+    from rag.retrieval.sentence_source import SentenceSource
 
     folder = work / "articles"
     folder.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,8 @@ previous copy in force and the manifest never names a half-written one. The key 
 every chunk's id and text, the tokenizer's source and the bm25s version.
 
 Deliberately left out: incremental updates (a rebuild of 100k chunks is 40 s, once per
-indexing run) and any query-time logic beyond scoring (`rag/bm25.py`, `rag/retriever.py`).
+indexing run) and any query-time logic beyond scoring (`rag/retrieval/keyword_index.py`,
+`rag/retrieval/hybrid_retriever.py`).
 """
 
 from __future__ import annotations

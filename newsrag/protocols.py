@@ -3,8 +3,8 @@ support checker, reranker, and the assistant the UI, the CLI and conversations c
 
 Implementations: `index/embedder.py` (sentence-transformers, also a span embedder for
 late-chunked sentence vectors), `index/store.py` (Chroma through llama-index plus the
-manifest), `rag/llm.py` (OpenAI-compatible, llama.cpp), `rag/checker.py`
-(`SupportChecker`), `rag/reranker.py` (`CrossEncoderReranker`), `rag/assistant.py`
+manifest), `rag/llm/chat_models.py` (OpenAI-compatible, llama.cpp), `rag/checking/support_checker.py`
+(`SupportChecker`), `rag/retrieval/reranker.py` (`CrossEncoderReranker`), `rag/assistant.py`
 (`Assistant`). Tests use the fakes in `tests/fakes.py` (and `FakeAssistant` in
 `tests/ui/conftest.py`), which implement these same protocols; contract suites run the
 same tests on a fake and on the real part it stands for
@@ -142,7 +142,7 @@ class ChatModel(Protocol):
 
 
 class Checker(Protocol):
-    """Checks an answer sentence against the passages it cites (`rag.checker.SupportChecker`)."""
+    """Checks an answer sentence against the passages it cites (`rag.checking.support_checker.SupportChecker`)."""
 
     def locate(self, sentence: str, passage: Passage) -> Span:
         """Where in the passage (article offsets) the sentence's evidence is."""
@@ -154,8 +154,8 @@ class Checker(Protocol):
 
 
 class ConflictDetector(Protocol):
-    """Says whether two sentences disagree (`rag.disagreement.RulesConflictDetector`, or
-    `rag.nli.NliConflictDetector` when NEWSRAG_NLI_MODEL names a local cross-encoder)."""
+    """Says whether two sentences disagree (`rag.research.conflict_rules.RulesConflictDetector`, or
+    `rag.research.conflict_nli.NliConflictDetector` when NEWSRAG_NLI_MODEL names a local cross-encoder)."""
 
     name: str
 
@@ -168,7 +168,7 @@ class ConflictDetector(Protocol):
 
 
 class Reranker(Protocol):
-    """Re-scores the fused candidate list (`rag.reranker.CrossEncoderReranker`)."""
+    """Re-scores the fused candidate list (`rag.retrieval.reranker.CrossEncoderReranker`)."""
 
     name: str
 

@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     refusal_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     scorer_path: Path | None = None  # a sentence scorer fitted on your own questions (`python -m evals.fit --out`)
     # The trained sentence reader that reads the question with the best candidate sentences
-    # (rag/sentence_reader.py): "packaged" (rag/models/sentence_reader/), "off" (the feature
+    # (rag/answering/sentence_reader.py): "packaged" (rag/models/sentence_reader/), "off" (the feature
     # scorer alone decides, as before the reader), or a folder laid out like the packaged one
     # (`make train-reader`).
     sentence_reader: str = "packaged"
@@ -150,7 +150,7 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(f"invalid settings: {detail}", fix="correct the variable or flag named") from exc
 
 
-# --- which answerer these settings configure: decided here once, for rag/llm.py (which chat
+# --- which answerer these settings configure: decided here once, for rag/llm/chat_models.py (which chat
 # model to build), rag/assistant.py (what answers when a question does not say), ui/options.py
 # (what the settings panel offers) and evals/configs.py (whether the "llm" configuration runs).
 

@@ -15,11 +15,11 @@ Two kinds of field:
 Deliberately left out:
 - the fitted scorer (`rag/models/sentence_scorer.json`: feature weights, the refusal
   threshold, the extra-sentence share and the sentence cap of open answers), which
-  `make fit` rewrites and `rag/sentence_scorer.py` loads;
-- the feature encodings of `rag/sentence_features.py` (caps such as "at most 5 new
+  `make fit` rewrites and `rag/answering/sentence_scorer.py` loads;
+- the feature encodings of `rag/answering/sentence_features.py` (caps such as "at most 5 new
   anchors"): the fitted weights were learnt on exactly those encodings, so they are
   part of the model's definition, not knobs;
-- pattern windows inside the rules of `rag/anchors.py` and `rag/roles.py` (how many
+- pattern windows inside the rules of `rag/language/anchors.py` and `rag/checking/role_reversal.py` (how many
   characters before a name to look for a title), cache sizes (they change speed and
   memory, never an answer) and display limits of messages.
 """
@@ -121,7 +121,7 @@ class ConversationTuning:
 
 @dataclass(frozen=True)
 class CheckingTuning:
-    """The support checker's thresholds and weights (`rag/checker.py`).
+    """The support checker's thresholds and weights (`rag/checking/support_checker.py`).
 
     Calibrated with `python -m evals.checker_eval` on `evals/checker_pairs.jsonl`
     (hand-written and generated supported/contradicted pairs); `tests/rag/
@@ -208,7 +208,7 @@ class DuplicateTuning:
 
 @dataclass(frozen=True)
 class TimelineTuning:
-    """How much the timeline (rag/timeline.py) reads and shows for one query.
+    """How much the timeline (rag/research/timeline.py) reads and shows for one query.
 
     Display limits, not fitted: they bound the page a researcher scrolls, never what an answer says.
     """
@@ -220,7 +220,7 @@ class TimelineTuning:
 
 @dataclass(frozen=True)
 class DisagreementTuning:
-    """How many sentences rag/contradictions.py weighs against an answer's cited ones.
+    """How many sentences rag/research/disputed_claims.py weighs against an answer's cited ones.
 
     Search limits, not decision thresholds: whether a pair disagrees is the fitted detector's
     call (rag/models/disagreement.json). More candidates find more conflicts and cost one

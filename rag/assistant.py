@@ -3,11 +3,11 @@
 `ask` runs the read path: validate the question, condense a follow-up into a
 standalone query, retrieve (dense + BM25), draft an answer (offline extractive, or an
 LLM), number citations by evidence span and check every sentence against its citations
-(`rag/citing.py`), add each citation's resolved dates and other copies of its story
-(`rag/provenance.py`), look for sources that disagree with what is cited
-(`rag/contradictions.py`), apply strict mode, and time each stage. LLM failures never
+(`rag/checking/cite_and_check.py`), add each citation's resolved dates and other copies of its story
+(`rag/research/provenance.py`), look for sources that disagree with what is cited
+(`rag/research/disputed_claims.py`), apply strict mode, and time each stage. LLM failures never
 escape: the offline answerer takes over and the Answer carries a note saying so.
-`timeline` lists the dated sentences of the articles matching a topic (`rag/timeline.py`).
+`timeline` lists the dated sentences of the articles matching a topic (`rag/research/timeline.py`).
 
 Heavy parts (embedding model, index reader, checker) load lazily but once, so the UI
 can start before the model is warm and a CLI `status` never loads the model.
@@ -45,23 +45,23 @@ from newsrag.types import (
     Timing,
     Turn,
 )
-from rag.catalog import Catalog
-from rag.citing import citation_of, cite_and_check
-from rag.combined_scorer import load_reading
-from rag.condense import condense_question
-from rag.contradictions import ContradictionFinder, disagreement, disputed_citations
-from rag.draft import Answerer, Draft, Evidence
-from rag.examples import example_questions as _example_questions
-from rag.intent import GREETING, QUESTION, SMALLTALK, Intent, IntentClassifier, load_intent_classifier
-from rag.jobs import JobRunner, finish
-from rag.nli import load_conflict_detector
-from rag.offline_answerer import OfflineAnswerer
-from rag.provenance import Provenance, dated_short_answer
-from rag.refusal import question_refusal
-from rag.retriever import HybridRetriever, Retrieval
-from rag.sentence_scorer import load_scorer
-from rag.sentence_source import SentenceSource
-from rag.timeline import build_timeline
+from rag.answering.combined_scorer import load_reading
+from rag.answering.draft import Answerer, Draft, Evidence
+from rag.answering.offline_answerer import OfflineAnswerer
+from rag.answering.sentence_scorer import load_scorer
+from rag.checking.cite_and_check import citation_of, cite_and_check
+from rag.conversation_starters import example_questions as _example_questions
+from rag.followup_rules import condense_question
+from rag.jobs.catalog import Catalog
+from rag.jobs.intent_classifier import GREETING, QUESTION, SMALLTALK, Intent, IntentClassifier, load_intent_classifier
+from rag.jobs.job_runner import JobRunner, finish
+from rag.language.refusal import question_refusal
+from rag.research.conflict_nli import load_conflict_detector
+from rag.research.disputed_claims import ContradictionFinder, disagreement, disputed_citations
+from rag.research.provenance import Provenance, dated_short_answer
+from rag.research.timeline import build_timeline
+from rag.retrieval.hybrid_retriever import HybridRetriever, Retrieval
+from rag.retrieval.sentence_source import SentenceSource
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
@@ -83,7 +83,7 @@ def clean_question(question: str, max_chars: int) -> str:
 
 
 def refusal_text(question: str) -> str:
-    """The refusal of a question in plain English (`rag.refusal.question_refusal`)."""
+    """The refusal of a question in plain English (`rag.language.refusal.question_refusal`)."""
     return question_refusal(question)
 
 
@@ -130,7 +130,8 @@ class Assistant:
         self._checker: Checker | None = None
         self._offline: OfflineAnswerer | None = None
         self._examples: tuple[str, list[str]] | None = None
-        # Recognising what is asked, and the jobs besides answering (rag/intent.py, rag/jobs.py).
+        # Recognising what is asked, and the jobs besides answering (rag/jobs/intent_classifier.py,
+        # rag/jobs/job_runner.py).
         self._intents: IntentClassifier | None = None
         self._catalog: Catalog | None = None
         self._provenance: Provenance | None = None
@@ -148,7 +149,7 @@ class Assistant:
         chat_model: ChatModel | None = None,
         checker: Checker | None = None,
     ) -> Assistant:
-        from rag.reranker import load_reranker
+        from rag.retrieval.reranker import load_reranker
 
         def load_emb() -> Embedder:
             if embedder is not None:
@@ -167,18 +168,18 @@ class Assistant:
         def make_checker(emb: Embedder) -> Checker:
             if checker is not None:
                 return checker
-            from rag.checker import SupportChecker
+            from rag.checking.support_checker import SupportChecker
 
             return SupportChecker(embedder=emb, nli_model=settings.nli_model)
 
         llm_answerer_factory = llm_condenser = None
         if chat_model is None:
-            from rag.llm import build_chat_model
+            from rag.llm.chat_models import build_chat_model
 
             chat_model = build_chat_model(settings)
         if chat_model is not None:
-            from rag.llm_answerer import LLMAnswerer
-            from rag.llm_condense import condense_with_llm
+            from rag.answering.llm_answerer import LLMAnswerer
+            from rag.followup_llm import condense_with_llm
 
             llm_answerer_factory = LLMAnswerer
             llm_condenser = condense_with_llm
@@ -433,14 +434,14 @@ class Assistant:
         return (*out, disputed) if disputed is not None else tuple(out)
 
     def timeline(self, query: str, options: AskOptions | None = None) -> Timeline:
-        """The dated sentences of the articles matching `query`, earliest first (rag/timeline.py)."""
+        """The dated sentences of the articles matching `query`, earliest first (rag/research/timeline.py)."""
         text = clean_question(query, self.settings.max_question_chars)
         options = options or AskOptions()
         return build_timeline(text, self._ready(), self.provenance, mode=self.settings.retrieval_mode,
                               where=options.filter)
 
     def intent(self, text: str, embedding: np.ndarray | None = None) -> Intent:
-        """What `text` asks for (rag/intent.py), read with the utterance's vector when the model can
+        """What `text` asks for (rag/jobs/intent_classifier.py), read with the utterance's vector when the model can
         (`embedding`: that vector, when the caller already has it)."""
         self._ready()
         assert self._intents is not None
@@ -448,7 +449,7 @@ class Assistant:
 
     def _do_job(self, text: str, intent: Intent, history: Sequence[Turn], options: AskOptions, want_llm: bool,
                 notes: list[str], started: float) -> Answer:
-        """A greeting, small talk, a collection list or a summary, cited and checked (rag/jobs.py)."""
+        """A greeting, small talk, a collection list or a summary, cited and checked (rag/jobs/job_runner.py)."""
         assert self._jobs is not None
         t0 = time.perf_counter()
         result = self._jobs.run(intent, text, history, want_llm)
@@ -476,7 +477,7 @@ class Assistant:
 
     def _cite_and_check(self, draft: Draft, passages: Sequence[Passage], strict: bool
                         ) -> tuple[list[AnswerSentence], list[Citation]]:
-        """Cited, checked sentences and their citations (rag/citing.py), with dates and copies filled in."""
+        """Cited, checked sentences and their citations (checking/cite_and_check.py), with dates and copies."""
         sentences, citations = cite_and_check(draft, passages, self.checker, strict)
         return sentences, list(self.provenance.complete(citations))
 

@@ -6,7 +6,7 @@
 - `FakeIndexReader` (protocols.IndexReader): chunks kept in memory, with its own exact filter
   logic so tests of the retriever's filtering are not checked against the store's own code.
   `bump()` replaces its content and changes its generation, like a re-index.
-- `OverlapSentenceReader` (rag.sentence_reader.SentenceReader): the share of the question's
+- `OverlapSentenceReader` (rag.answering.sentence_reader.SentenceReader): the share of the question's
   content words a sentence states, as a logit.
 - `FakeChatModel` (protocols.ChatModel): scripted output (a text, the exact deltas, or a
   function of the prompt), optionally failing after some characters, optionally slow.
@@ -44,7 +44,7 @@ from newsrag.types import (
     Passage,
     SearchFilter,
 )
-from rag.sentence_reader import ReaderInput
+from rag.answering.sentence_reader import ReaderInput
 
 # --------------------------------------------------------------------------- embedder
 
@@ -260,7 +260,7 @@ class FakeChatModel:
 
 
 class OverlapSentenceReader:
-    """Scores a sentence by the question's content words it states (implements rag.sentence_reader.SentenceReader).
+    """Scores a sentence by the question's content words it states (implements `SentenceReader`).
 
     logit = 4 * share of the question's content words in the sentence - 2: a sentence stating
     all of them scores +2, one stating none -2. Deterministic and instant, for logic tests.

@@ -16,7 +16,18 @@ The layers, lowest first:
     Every import counts: at module level, inside functions, and under `if TYPE_CHECKING:`
     (a type-only import still ties one module's code to the other's).
 
-(b) Cycles. No cycle of runtime imports between modules, counting module-level and
+(b) Stages of rag/. Inside the read side, each stage is a subpackage that imports only the
+    stages it builds on; the modules at the top of rag/ (the assistant, the conversation,
+    the follow-up rewriters, the conversation starters) put the stages together and may
+    import any of them, and no stage imports the top:
+      language, llm, retrieval   build on nothing else in rag/
+      answering                  language, llm, retrieval
+      checking                   language, answering
+      research                   language, retrieval, answering, checking
+      jobs                       language, llm, retrieval, answering
+    `rag/` keeps at most 15 modules at its top.
+
+(c) Cycles. No cycle of runtime imports between modules, counting module-level and
     function-level imports alike (a function-level import is a cycle waiting for the day
     it moves to the top). Imports under `if TYPE_CHECKING:` never run, so they are not
     counted here (they are in (a)).
@@ -33,6 +44,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = {"newsrag": 0, "index": 1, "rag": 2, "ui": 3, "cli": 3, "evals": 3, "bench": 3}
+# The stages of rag/ and the stages each builds on (see (b) in the module docstring).
+RAG_STAGES: dict[str, frozenset[str]] = {
+    "language": frozenset(), "llm": frozenset(), "retrieval": frozenset(),
+    "answering": frozenset({"language", "llm", "retrieval"}),
+    "checking": frozenset({"language", "answering"}),
+    "research": frozenset({"language", "retrieval", "answering", "checking"}),
+    "jobs": frozenset({"language", "llm", "retrieval", "answering"}),
+}
+MAX_TOP_MODULES = 15
 # Layer-3 packages that may import another layer-3 package (see the module docstring).
 PROGRAMS_BUILT_ON = {"cli": frozenset({"ui", "evals"}), "bench": frozenset({"evals"})}
 
@@ -136,6 +156,26 @@ def layering_violations(imports: Iterable[Import]) -> list[Import]:
     return bad
 
 
+def rag_stage(module: str) -> str | None:
+    """The stage a rag/ module belongs to, "" for the modules at rag/'s top, None outside rag/."""
+    parts = module.split(".")
+    if parts[0] != "rag":
+        return None
+    return parts[1] if len(parts) > 2 or (len(parts) == 2 and parts[1] in RAG_STAGES) else ""
+
+
+def stage_violations(imports: Iterable[Import]) -> list[Import]:
+    """Imports inside rag/ from a stage to one it does not build on, or from a stage to the top."""
+    bad = []
+    for imp in imports:
+        src, dst = rag_stage(imp.importer), rag_stage(imp.imported)
+        if src is None or dst is None or src == "" or src == dst:
+            continue
+        if dst == "" or dst not in RAG_STAGES.get(src, frozenset()):
+            bad.append(imp)
+    return bad
+
+
 def _strongly_connected(graph: Mapping[str, set[str]]) -> Iterator[list[str]]:
     """Tarjan's strongly connected components (iterative: deep import chains must not recurse)."""
     index: dict[str, int] = {}
@@ -211,6 +251,18 @@ def test_no_module_imports_a_higher_layer_or_a_program_it_is_not_built_on():
     assert not bad, _report("imports against the layering (see tests/test_layers.py)", bad)
 
 
+def test_every_stage_of_rag_imports_only_the_stages_it_builds_on():
+    bad = stage_violations(all_imports())
+    assert not bad, _report("rag/ imports against the stages (see tests/test_layers.py)", bad)
+
+
+def test_rag_is_grouped_into_its_stages():
+    top = sorted(p.name for p in (ROOT / "rag").glob("*.py"))
+    assert len(top) <= MAX_TOP_MODULES, f"expected at most {MAX_TOP_MODULES} modules at rag/'s top, got {top}"
+    stages = {p.parent.name for p in (ROOT / "rag").glob("*/__init__.py")}
+    assert stages == set(RAG_STAGES), f"expected the stages {sorted(RAG_STAGES)}, got {sorted(stages)}"
+
+
 def test_no_runtime_import_cycles():
     bad = cycle_edges(all_imports())
     assert not bad, _report("imports on a cycle", bad)
@@ -259,3 +311,21 @@ def test_cycles_count_function_level_imports_but_not_type_checking_ones():
     typed_only = _imports({"rag.a": "import rag.b\n",
                            "rag.b": "import typing\nif typing.TYPE_CHECKING:\n    import rag.a\n"})
     assert cycle_edges(typed_only) == []
+
+
+def test_stage_rules_report_a_stage_reaching_up_or_sideways():
+    known = {"rag", "rag.assistant", "rag.language.anchors", "rag.retrieval.hybrid", "rag.answering.draft",
+             "rag.checking.checker", "rag.research.timeline", "rag.jobs.runner"}
+    found = [imp for module, source in {
+        "rag.language.anchors": "from rag.answering.draft import Draft\n",  # up
+        "rag.checking.checker": "from rag.retrieval.hybrid import R\nfrom rag.answering.draft import D\n",
+        "rag.jobs.runner": "from rag.research.timeline import T\nfrom rag import assistant\n",  # sideways, top
+        "rag.research.timeline": "from rag.retrieval.hybrid import R\nfrom rag.checking.checker import C\n",
+        "rag.assistant": "from rag.jobs.runner import J\nfrom rag.research.timeline import T\n",  # the top: any
+    }.items() for imp in imports_of(module, source, known, f"{module.replace('.', '/')}.py")]
+    assert sorted(str(e) for e in stage_violations(found)) == [
+        "rag.checking.checker -> rag.retrieval.hybrid (rag/checking/checker.py:1)",
+        "rag.jobs.runner -> rag.assistant (rag/jobs/runner.py:2)",
+        "rag.jobs.runner -> rag.research.timeline (rag/jobs/runner.py:1)",
+        "rag.language.anchors -> rag.answering.draft (rag/language/anchors.py:1)",
+    ]

@@ -79,7 +79,7 @@ _RESOLVED = re.compile(r"^(?P<span>.+) \((?P<date>\d{4}(?:-\d{2}){0,2}|week of \
 
 def _short_in(sentence: str, short: str | None) -> str | None:
     """The short answer's span as the sentence has it: a "when" answer's span without the
-    absolute date rag/provenance.py added ("Tuesday (2019-06-04)" -> "Tuesday")."""
+    absolute date rag/research/provenance.py added ("Tuesday (2019-06-04)" -> "Tuesday")."""
     if not short:
         return None
     if short in sentence:

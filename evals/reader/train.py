@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from evals.reader.examples import ReaderGroup, selqa_groups, split_general, squad_groups
-from rag.sentence_reader import MAX_TOKENS, encode_pairs, load_tokenizer, pair_text
+from rag.answering.sentence_reader import MAX_TOKENS, encode_pairs, load_tokenizer, pair_text
 
 DEFAULT_OUT = Path("artifacts/reader")
 

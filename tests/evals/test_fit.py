@@ -9,7 +9,7 @@ import pytest
 
 from evals.fit import EXTRA_SHARES, is_evidence, label
 from evals.gold import GoldEvidence, GoldItem
-from rag.sentence_scorer import packaged_model_path
+from rag.answering.sentence_scorer import packaged_model_path
 
 
 def _item(answerable=True) -> GoldItem:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from evals.fit_disagreement import NEVER, PRECISION_TARGET, choose_threshold
-from rag.disagreement import packaged_model_path
+from rag.research.conflict_rules import packaged_model_path
 
 
 def test_threshold_is_the_lowest_reaching_the_precision_target() -> None:

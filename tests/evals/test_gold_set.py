@@ -22,7 +22,7 @@ from index.loaders import load_articles
 from newsrag.errors import InputError
 from newsrag.settings import Settings
 from newsrag.types import Article, Turn
-from rag.anchors import anchor_in, find_anchors
+from rag.language.anchors import anchor_in, find_anchors
 
 
 @pytest.fixture(scope="module")

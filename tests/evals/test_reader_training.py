@@ -8,7 +8,7 @@ import numpy as np
 
 from evals.reader.examples import squad_groups
 from evals.reader.train import base_model_path, group_logits, train
-from rag.sentence_reader import load_tokenizer
+from rag.answering.sentence_reader import load_tokenizer
 
 
 def _bce(groups, logits) -> float:
@@ -41,7 +41,7 @@ def test_a_news_group_reads_each_candidate_with_its_own_passage_title():
     from evals.fit import Example
     from evals.gold import GoldEvidence, GoldItem
     from evals.reader.news import group_of
-    from rag.sentence_features import FEATURES, Candidate, CandidateSet
+    from rag.answering.sentence_features import FEATURES, Candidate, CandidateSet
 
     def cand(n: int, text: str) -> Candidate:
         return Candidate(n, f"c{n}", f"a{n}", 0, len(text), text, (0.0,) * len(FEATURES))

@@ -155,7 +155,7 @@ def test_kill_before_the_keyword_index_is_named_keeps_answering_and_converges(
     from index.invariants import check_invariants
     from index.pipeline import Indexer
     from index.store import open_reader
-    from rag.retriever import HybridRetriever
+    from rag.retrieval.hybrid_retriever import HybridRetriever
 
     data = tmp_path / "crashed"
     proc = _spawn(data, crash_corpus, "bm25")

@@ -140,7 +140,7 @@ def index_copy(base_index: BaseIndex, tmp_path: Path) -> Settings:
 
 def _assistant(settings: Settings, embedder):
     from rag.assistant import Assistant
-    from rag.checker import SupportChecker
+    from rag.checking.support_checker import SupportChecker
 
     return Assistant.from_settings(settings, embedder=embedder, chat_model=None, checker=SupportChecker(embedder=None))
 

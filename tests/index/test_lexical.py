@@ -8,7 +8,7 @@ from index.invariants import check_invariants
 from index.lexical import LexicalIndex, corpus_key, lexical_folder, remove_other_lexical, write_lexical
 from index.pipeline import Indexer
 from index.store import open_reader
-from rag.retriever import HybridRetriever
+from rag.retrieval.hybrid_retriever import HybridRetriever
 
 QUESTIONS = ("September 19 deadline", "Who is Iran's ambassador to Baghdad?", "qwertyuiop")
 

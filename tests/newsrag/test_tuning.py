@@ -26,10 +26,10 @@ PACKAGES = ("newsrag", "index", "rag", "ui", "evals", "cli")
 # (callers pass the value from Settings or Tuning) and its entry deleted here.
 PENDING = {
     ("evals/baseline.py", "embed_batch_size"),
-    ("rag/llm.py", "api_key"),
-    ("rag/llm.py", "timeout_s"),
-    ("rag/llm.py", "max_tokens"),
-    ("rag/llm.py", "temperature"),
+    ("rag/llm/chat_models.py", "api_key"),
+    ("rag/llm/chat_models.py", "timeout_s"),
+    ("rag/llm/chat_models.py", "max_tokens"),
+    ("rag/llm/chat_models.py", "temperature"),
 }
 
 

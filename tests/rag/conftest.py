@@ -52,7 +52,7 @@ def article_id_of(articles: Sequence[Article], filename_prefix: str) -> str:
 @pytest.fixture
 def fake_assistant(tmp_path, fake_reader):
     from rag.assistant import Assistant
-    from rag.checker import SupportChecker
+    from rag.checking.support_checker import SupportChecker
 
     settings = Settings(data_dir=tmp_path / "data")
     return Assistant.from_settings(

@@ -6,12 +6,12 @@ import doctest
 
 import pytest
 
-import rag.anchors
-from rag.anchors import find_anchors, person_score, question_kind, satisfies_kind
+import rag.language.anchors
+from rag.language.anchors import find_anchors, person_score, question_kind, satisfies_kind
 
 
 def test_doctests():
-    failed, attempted = doctest.testmod(rag.anchors)
+    failed, attempted = doctest.testmod(rag.language.anchors)
     assert attempted > 0 and failed == 0
 
 

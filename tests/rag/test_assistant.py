@@ -29,7 +29,7 @@ def inventing_model() -> FakeChatModel:
 
 
 def _with_model(tmp_path, fake_reader, model, **settings_kw) -> Assistant:
-    from rag.checker import SupportChecker
+    from rag.checking.support_checker import SupportChecker
 
     settings = Settings(data_dir=tmp_path / "d", answerer="openai", llm_base_url="http://127.0.0.1:9/v1", **settings_kw)
     return Assistant.from_settings(settings, embedder=fake_reader.embedder, reader=fake_reader, chat_model=model,
@@ -120,8 +120,8 @@ def test_strict_mode_replaces_an_unsupported_llm_answer(tmp_path, fake_reader):
 
 def test_an_llm_endpoint_alone_answers_offline_unless_a_question_asks_for_the_llm(tmp_path, fake_reader):
     """NEWSRAG_LLM_BASE_URL without NEWSRAG_ANSWERER: the LLM is there for the questions that ask."""
-    from rag.checker import SupportChecker
-    from rag.llm import build_chat_model
+    from rag.checking.support_checker import SupportChecker
+    from rag.llm.chat_models import build_chat_model
 
     settings = Settings(data_dir=tmp_path / "d", llm_base_url="http://127.0.0.1:9/v1")
     assert build_chat_model(settings) is not None

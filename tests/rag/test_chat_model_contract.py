@@ -1,6 +1,6 @@
 """One contract for every ChatModel: the test fake and the real adapter pass the same checks.
 
-The real side is `rag.llm.build_chat_model` over a real llama.cpp OpenAI-compatible server
+The real side is `rag.llm.chat_models.build_chat_model` over a real llama.cpp OpenAI-compatible server
 with the packaged SmolLM2-135M (the `llm_server` fixture, marked `llm` and skipped where
 llama.cpp is not installed); the fake is `tests.fakes.FakeChatModel`. What is checked is what
 rag/ relies on: a name, text streamed as deltas, `complete` giving the whole reply trimmed,
@@ -15,7 +15,7 @@ import pytest
 from newsrag.errors import BackendError
 from newsrag.protocols import ChatModel
 from newsrag.settings import Settings
-from rag.llm import OpenAILikeChatModel, build_chat_model
+from rag.llm.chat_models import OpenAILikeChatModel, build_chat_model
 from tests.fakes import FakeChatModel
 from tests.rag.llm_server import free_port
 

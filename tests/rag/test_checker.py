@@ -7,8 +7,8 @@ import pytest
 
 from newsrag.errors import ConfigError
 from newsrag.types import Chunk, Citation, Passage
-from rag.checker import CheckerThresholds, SupportChecker
-from rag.roles import find_role_reversal
+from rag.checking.role_reversal import find_role_reversal
+from rag.checking.support_checker import CheckerThresholds, SupportChecker
 
 PASSAGE = (
     "Iraq conducted a series of operations to allay Iran's concerns after Tehran set a deadline of "

@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 from evals.checker_eval import CATEGORIES, PAIRS_PATH, evaluate, generate_pairs, load_pairs, seed_passages
-from rag.checker import SupportChecker
+from rag.checking.support_checker import SupportChecker
 
 
 @pytest.fixture(scope="module")

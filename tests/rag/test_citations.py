@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from rag.citations import (
+from rag.language.cited_text import (
     bounds_check,
     is_refusal_sentence,
     marker_numbers,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from rag.catalog import Catalog, headline_terms
-from rag.collection import MAX_ITEMS, collection_job
-from rag.request import Request, parse_request
+from rag.jobs.catalog import Catalog, headline_terms
+from rag.jobs.collection_answers import MAX_ITEMS, collection_job
+from rag.jobs.job_request import Request, parse_request
 from tests.rag.conftest import FakeIndexReader, chunk_articles
 
 

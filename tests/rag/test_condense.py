@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from newsrag.types import Turn
-from rag.condense import condense_question, is_follow_up, person_name
+from rag.followup_rules import condense_question, is_follow_up, person_name
 
 AMBASSADOR = Turn(
     "Who is Iran's ambassador to Baghdad?",

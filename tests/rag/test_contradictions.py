@@ -1,4 +1,4 @@
-"""rag/contradictions.py: the other side of a cited sentence, and claims reported with their denial.
+"""rag/research/disputed_claims.py: the other side of a cited sentence, and claims reported with their denial.
 
 The finder runs over the seeds behind the shared FakeIndexReader with a scripted detector
 (the real rules detector ships with a threshold it never reaches: see
@@ -13,7 +13,7 @@ import pytest
 
 from newsrag.settings import Settings
 from newsrag.types import Conflict, Statement
-from rag.contradictions import disputed_citations, is_disputed, side_labels
+from rag.research.disputed_claims import disputed_citations, is_disputed, side_labels
 
 
 @pytest.mark.parametrize("sentence", [
@@ -61,7 +61,7 @@ class ScriptedDetector:
 @pytest.fixture
 def assistant(tmp_path, fake_reader):
     from rag.assistant import Assistant
-    from rag.checker import SupportChecker
+    from rag.checking.support_checker import SupportChecker
 
     built = Assistant.from_settings(Settings(data_dir=tmp_path / "data"), embedder=fake_reader.embedder,
                                     reader=fake_reader, chat_model=None, checker=SupportChecker(embedder=None))
@@ -70,7 +70,7 @@ def assistant(tmp_path, fake_reader):
 
 
 def _use(assistant, detector) -> None:
-    from rag.contradictions import ContradictionFinder
+    from rag.research.disputed_claims import ContradictionFinder
 
     assistant._contradictions = ContradictionFinder(detector, assistant.offline_answerer.sentences)
 

@@ -1,4 +1,5 @@
-"""The conflict detectors: the fitted rules (rag/disagreement.py) and the NLI one (rag/nli.py).
+"""The conflict detectors: the fitted rules (rag/research/conflict_rules.py) and the NLI one
+(rag/research/conflict_nli.py).
 
 The sentences of the IRGC case are the seeds' (seeds/001_..., seeds/002_...); the
 claim they answer, the Financial Times report, is only reported inside them, so it is
@@ -15,9 +16,9 @@ import numpy as np
 import pytest
 
 from newsrag.types import Conflict, Statement
-from rag.disagreement import RulesConflictDetector, load_model, packaged_model_path
-from rag.disagreement_features import FEATURES, FIGURE_FEATURES, POLARITY_FEATURES, pair_features, read_side
-from rag.nli import CONTRADICTION_THRESHOLD, NliConflictDetector, load_conflict_detector
+from rag.research.conflict_features import FEATURES, FIGURE_FEATURES, POLARITY_FEATURES, pair_features, read_side
+from rag.research.conflict_nli import CONTRADICTION_THRESHOLD, NliConflictDetector, load_conflict_detector
+from rag.research.conflict_rules import RulesConflictDetector, load_model, packaged_model_path
 from tests.rag.test_checker import FakeNLI
 
 CLAIM = ("The Financial Times reported that the IRGC Quds Force commander, General Qaani, threatened a ground "

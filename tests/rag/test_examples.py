@@ -1,8 +1,8 @@
-"""Conversation starters drafted from the articles by general rules (rag/examples.py)."""
+"""Conversation starters drafted from the articles by general rules (rag/conversation_starters.py)."""
 
 from __future__ import annotations
 
-from rag.examples import example_questions
+from rag.conversation_starters import example_questions
 
 
 def test_example_questions_follow_general_rules(seed_articles):

@@ -4,7 +4,7 @@ The question fuzz runs the real Assistant over a real on-disk index (Chroma + ma
 built once for the module with the HashEmbedder): seeds plus one article with a planted
 prompt injection. Any question must give an Answer or an InputError, never another
 exception, and every citation must slice back out of its article. The citation-parser
-fuzz feeds `rag.citations` / `rag.llm_answerer.parse_answer` marker soup: only in-bounds
+fuzz feeds `rag.language.cited_text` / `rag.answering.llm_answerer.parse_answer` marker soup: only in-bounds
 1-based numbers may come out. The injection tests use a model that obeys the planted
 instruction: its sentence must fail the support check and be marked (or dropped in
 strict mode); the real small model on the same attack is in test_llm_server.py.
@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, given, settings as hyp_settings, strategies 
 from newsrag.errors import BackendError, InputError
 from newsrag.settings import Settings
 from newsrag.types import Answer, AskOptions, Citation, Turn, to_jsonable
-from rag.checker import SupportChecker, without_instructions
-from rag.citations import bounds_check, marker_numbers, parse_cited_text, strip_markers
-from rag.llm_answerer import parse_answer
+from rag.answering.llm_answerer import parse_answer
+from rag.checking.support_checker import SupportChecker, without_instructions
+from rag.language.cited_text import bounds_check, marker_numbers, parse_cited_text, strip_markers
 from tests.fakes import FakeChatModel
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.intent import (
+from rag.jobs.intent_classifier import (
     COLLECTION,
     EMBEDDING_MODEL,
     GREETING,
@@ -24,7 +24,7 @@ from rag.intent import (
     load_intent_classifier,
     packaged_model_path,
 )
-from rag.intent_features import DIMENSION, hashed_features
+from rag.jobs.intent_features import DIMENSION, hashed_features
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL_SETS = [ROOT / "evals" / "seeds_qa.jsonl", *sorted((ROOT / "evals" / "devdata").glob("*/questions.jsonl"))]
@@ -39,8 +39,8 @@ def test_the_query_path_never_imports_the_fitting_library():
     """Loading and using the classifier (and the assistant module) must not pull scikit-learn in."""
     code = (
         "import sys\n"
-        "from rag.intent import load_intent_classifier\n"
-        "import rag.assistant, rag.jobs\n"
+        "from rag.jobs.intent_classifier import load_intent_classifier\n"
+        "import rag.assistant, rag.jobs.job_runner\n"
         "c = load_intent_classifier()\n"
         "assert c.classify('hello').label == 'greeting'\n"
         "bad = sorted(m for m in sys.modules if m == 'sklearn' or m.startswith('sklearn.') or m == 'scipy')\n"
@@ -64,7 +64,7 @@ def test_model_file_says_what_it_was_fitted_on_and_how_well():
 
 def test_features_are_stable_across_processes():
     """CRC-32 hashing, not hash(): the same utterance has the same features in every process."""
-    code = "from rag.intent_features import hashed_features; import sys; v = hashed_features('Summarize it'); " \
+    code = "from rag.jobs.intent_features import hashed_features; import sys; v = hashed_features('Summarize it'); " \
            "print(int(v.nonzero()[0].sum()))"
     runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                            env={"PYTHONHASHSEED": seed, "PATH": ""}, check=True).stdout for seed in ("1", "2")}

@@ -109,7 +109,7 @@ class DownModel(SummaryModel):
 
 def _with_model(tmp_path, fake_reader, model):
     from rag.assistant import Assistant
-    from rag.checker import SupportChecker
+    from rag.checking.support_checker import SupportChecker
 
     settings = Settings(data_dir=tmp_path / "d", answerer="openai", llm_base_url="http://127.0.0.1:9/v1")
     return Assistant.from_settings(settings, embedder=fake_reader.embedder, reader=fake_reader, chat_model=model,

@@ -19,10 +19,10 @@ import pytest
 from newsrag.errors import BackendError, ConfigError
 from newsrag.settings import Settings
 from newsrag.types import Chunk, Passage, Turn
-from rag.llm import OpenAILikeChatModel, build_chat_model
-from rag.llm_answerer import LLMAnswerer, parse_answer
-from rag.llm_condense import condense_with_llm
-from rag.prompts import ANSWER_SYSTEM_PROMPT, REFUSAL_TEXT
+from rag.answering.llm_answerer import LLMAnswerer, parse_answer
+from rag.followup_llm import condense_with_llm
+from rag.llm.chat_models import OpenAILikeChatModel, build_chat_model
+from rag.llm.prompts import ANSWER_SYSTEM_PROMPT, REFUSAL_TEXT
 from tests.fakes import FakeChatModel
 
 
@@ -235,7 +235,7 @@ def test_server_cut_mid_stream_falls_back_to_offline_in_the_assistant_and_the_ui
     """A real HTTP stream that stops after its first token: the Assistant (real OpenAI-like
     adapter) answers offline with a note, and the chat page shows that answer, not an error."""
     from rag.assistant import Assistant
-    from rag.checker import SupportChecker
+    from rag.checking.support_checker import SupportChecker
     from ui.handlers import ChatHandlers
     from ui.state import Conversation
 

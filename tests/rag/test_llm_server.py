@@ -22,10 +22,10 @@ import pytest
 from newsrag.errors import BackendError
 from newsrag.settings import Settings
 from newsrag.types import Chunk, Citation, Passage
-from rag.checker import SupportChecker
-from rag.citations import is_refusal_sentence
-from rag.llm import build_chat_model
-from rag.llm_answerer import LLMAnswerer
+from rag.answering.llm_answerer import LLMAnswerer
+from rag.checking.support_checker import SupportChecker
+from rag.language.cited_text import is_refusal_sentence
+from rag.llm.chat_models import build_chat_model
 from tests.rag.llm_server import AVAILABLE, UNAVAILABLE_REASON, start_server, stop_server
 
 pytestmark = pytest.mark.llm

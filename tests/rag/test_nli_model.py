@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from newsrag.errors import ConfigError
-from rag.checker import SupportChecker
-from rag.nli import load_conflict_detector
-from rag.nli_model import label_index, load_nli_model
+from rag.checking.nli_model import label_index, load_nli_model
+from rag.checking.support_checker import SupportChecker
+from rag.research.conflict_nli import load_conflict_detector
 
 
 class CountingCrossEncoder:

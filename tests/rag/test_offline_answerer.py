@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from newsrag.tuning import RetrievalTuning
-from rag.offline_answerer import OfflineAnswerer, Scored, choose
-from rag.retriever import HybridRetriever
-from rag.sentence_features import FEATURES, Candidate, CandidateSet
-from rag.sentence_scorer import QUESTION_FEATURES, Logistic, SentenceScorer, load_scorer
-from rag.sentence_source import SentenceSource
+from rag.answering.offline_answerer import OfflineAnswerer, Scored, choose
+from rag.answering.sentence_features import FEATURES, Candidate, CandidateSet
+from rag.answering.sentence_scorer import QUESTION_FEATURES, Logistic, SentenceScorer, load_scorer
+from rag.retrieval.hybrid_retriever import HybridRetriever
+from rag.retrieval.sentence_source import SentenceSource
 from tests.rag.conftest import article_id_of
 
 
@@ -128,10 +128,10 @@ def test_reader_reads_only_the_feature_scorers_best_and_the_combination_decides(
     the others get probability 0; the reader's logit can reorder the read ones."""
     import numpy as np
 
-    from rag.combined_scorer import QUESTION_FEATURES, SENTENCE_FEATURES, CombinedScorer
-    from rag.offline_answerer import read_and_combine
-    from rag.sentence_features import Candidate, CandidateSet
-    from rag.sentence_scorer import Logistic
+    from rag.answering.combined_scorer import QUESTION_FEATURES, SENTENCE_FEATURES, CombinedScorer
+    from rag.answering.offline_answerer import read_and_combine
+    from rag.answering.sentence_features import Candidate, CandidateSet
+    from rag.answering.sentence_scorer import Logistic
     from tests.fakes import OverlapSentenceReader
 
     texts = ["The festival opens in Lisbon.", "The film about dolphins runs 94 minutes.", "Prices rose.", "Rain fell."]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from newsrag.text import content_terms
-from rag.refusal import _past, _third, no_article_about, no_mentions, no_outlet, question_refusal, reported
+from rag.language.refusal import _past, _third, no_article_about, no_mentions, no_outlet, question_refusal, reported
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL_SETS = [ROOT / "evals" / "seeds_qa.jsonl", *sorted((ROOT / "evals" / "devdata").glob("*/questions.jsonl"))]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.request import Request, parse_request
+from rag.jobs.job_request import Request, parse_request
 
 OUTLETS = ["Tehrantimes", "Wikinews", "Global Voices", "Al Mayadeen"]
 

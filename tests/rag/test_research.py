@@ -1,4 +1,4 @@
-"""rag/provenance.py and rag/timeline.py on real dated articles: dates beside citations, copies, the timeline.
+"""rag/research/provenance.py and rag/research/timeline.py on real dated articles: dates, copies, the timeline.
 
 The articles are Global Voices stories from the development data (CC BY 3.0), plus a
 republished copy of one of them (a new headline, a wire line, the last paragraph dropped),
@@ -19,7 +19,7 @@ import pytest
 from index.ids import article_id
 from newsrag.settings import Settings
 from newsrag.types import Article, AskOptions, Citation, SearchFilter
-from rag.provenance import Provenance, dated_short_answer
+from rag.research.provenance import Provenance, dated_short_answer
 from tests.fakes import FakeIndexReader, chunk_articles
 
 DEVDATA = Path(__file__).resolve().parents[2] / "evals" / "devdata"
@@ -90,7 +90,7 @@ def test_a_when_answer_gets_the_absolute_date_of_its_relative_span(reader, corpu
 @pytest.fixture
 def assistant(tmp_path, reader):
     from rag.assistant import Assistant
-    from rag.checker import SupportChecker
+    from rag.checking.support_checker import SupportChecker
 
     return Assistant.from_settings(Settings(data_dir=tmp_path / "data"), embedder=reader.embedder, reader=reader,
                                    chat_model=None, checker=SupportChecker(embedder=None))
@@ -119,7 +119,7 @@ def test_the_timeline_follows_the_date_filter(assistant, corpus) -> None:
 
 def test_a_timeline_of_undated_articles_says_why_it_is_empty(tmp_path, corpus, hash_embedder) -> None:
     from rag.assistant import Assistant
-    from rag.checker import SupportChecker
+    from rag.checking.support_checker import SupportChecker
 
     undated = [dataclasses.replace(a, published=None, published_origin=None,
                                    text=a.text.replace("2019", "").replace("2020", "")) for a in corpus[:3]]

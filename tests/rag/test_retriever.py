@@ -10,9 +10,9 @@ import pytest
 from newsrag.errors import InputError
 from newsrag.tuning import RetrievalTuning
 from newsrag.types import Passage, SearchFilter
-from rag.bm25 import LexicalIndex
-from rag.dedup import drop_near_duplicates
-from rag.retriever import HybridRetriever, rrf_fuse
+from rag.retrieval.hybrid_retriever import HybridRetriever, rrf_fuse
+from rag.retrieval.keyword_index import LexicalIndex
+from rag.retrieval.near_duplicates import drop_near_duplicates
 from tests.rag.conftest import article_id_of
 
 DEADLINE_Q = "What was the September 19 deadline?"

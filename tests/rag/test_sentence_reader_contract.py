@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from newsrag.errors import ConfigError
-from rag.sentence_reader import OnnxSentenceReader, ReaderInput, SentenceReader, load_sentence_reader
+from rag.answering.sentence_reader import OnnxSentenceReader, ReaderInput, SentenceReader, load_sentence_reader
 from tests.fakes import OverlapSentenceReader
 
 QUESTION = "How long is the documentary about the river dolphins?"

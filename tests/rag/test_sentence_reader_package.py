@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from newsrag.errors import ConfigError
-from rag.combined_scorer import (
+from rag.answering.combined_scorer import (
     COMBINER_FILE,
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
@@ -16,7 +16,7 @@ from rag.combined_scorer import (
     load_combiner,
     load_reading,
 )
-from rag.sentence_reader import (
+from rag.answering.sentence_reader import (
     MANIFEST_FILE,
     MODEL_FILE,
     TOKENIZER_FILE,

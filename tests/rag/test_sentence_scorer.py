@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from newsrag.errors import ConfigError
-from rag.sentence_features import FEATURES
-from rag.sentence_scorer import load_scorer, packaged_model_path, scorer_from_dict
+from rag.answering.sentence_features import FEATURES
+from rag.answering.sentence_scorer import load_scorer, packaged_model_path, scorer_from_dict
 
 
 def test_packaged_scorer_gives_probabilities_for_every_feature_row():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.sentence_source import SentenceSource
+from rag.retrieval.sentence_source import SentenceSource
 
 
 class _NoStoredSentences:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.anchors import question_kind
-from rag.short_answer import short_answer
+from rag.answering.short_answer import short_answer
+from rag.language.anchors import question_kind
 
 
 @pytest.mark.parametrize(

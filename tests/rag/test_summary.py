@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from newsrag.types import Turn
-from rag.catalog import Catalog
-from rag.request import Request, parse_request
-from rag.sentence_source import SentenceSource
-from rag.summary import MIN_WORDS, article_sentences, choose_sentences, lead_sentences, summary_job
+from rag.jobs.catalog import Catalog
+from rag.jobs.extractive_summary import MIN_WORDS, article_sentences, choose_sentences, lead_sentences, summary_job
+from rag.jobs.job_request import Request, parse_request
+from rag.retrieval.sentence_source import SentenceSource
 
 
 def _unit(rows: list[list[float]]) -> np.ndarray:
@@ -77,8 +77,8 @@ def test_topic_summary_quotes_several_articles_stating_it(fake_reader, hash_embe
 
 def test_ordinal_follows_the_previous_list(fake_reader, hash_embedder):
     from newsrag.types import AnswerSentence, Citation, SupportCheck
-    from rag.collection import collection_job
-    from rag.job import answer_text
+    from rag.jobs.collection_answers import collection_job
+    from rag.jobs.job_draft import answer_text
 
     catalog = Catalog(fake_reader)
     listed = collection_job(Request(topic="Soleimani"), catalog)

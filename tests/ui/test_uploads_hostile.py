@@ -117,7 +117,7 @@ def page(tmp_path: Path):
     """ChatHandlers over a real hash-embedder index of the seeds, with a 0.02 MB upload limit."""
     from index.pipeline import Indexer
     from rag.assistant import Assistant
-    from rag.checker import SupportChecker
+    from rag.checking.support_checker import SupportChecker
     from tests.fakes import HashEmbedder
     from ui.handlers import ChatHandlers
 
