@@ -44,9 +44,8 @@ from evals.gold import GoldItem
 from evals.metrics import answer_correct, normalize_answer
 from newsrag.offline import configure_offline
 from newsrag.settings import Settings, load_settings
-from newsrag.types import Passage
+from newsrag.types import Draft, DraftSentence, Evidence, Passage
 from rag.answering.combined_scorer import COMBINER_FILE
-from rag.answering.draft import Draft, DraftSentence, Evidence
 from rag.answering.offline_answerer import OfflineAnswerer
 from rag.answering.sentence_features import FEATURES, build_candidates
 from rag.answering.sentence_reader import ReaderInput, SentenceReader, packaged_reader_dir

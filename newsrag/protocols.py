@@ -1,9 +1,10 @@
 """The places a part plugs in, typed: embedder (and span embedder), index reader, chat model,
-support checker, reranker, and the assistant the UI, the CLI and conversations call.
+answerer, support checker, reranker, and the assistant the UI, the CLI and conversations call.
 
 Implementations: `index/embedder.py` (sentence-transformers, also a span embedder for
 late-chunked sentence vectors), `index/store.py` (Chroma through llama-index plus the
-manifest), `rag/llm/chat_models.py` (OpenAI-compatible, llama.cpp), `rag/checking/support_checker.py`
+manifest), `rag/llm/chat_models.py` (OpenAI-compatible, llama.cpp), `rag/answering/` (the
+offline and the LLM answerer), `rag/checking/support_checker.py`
 (`SupportChecker`), `rag/retrieval/reranker.py` (`CrossEncoderReranker`), `rag/assistant.py`
 (`Assistant`). Tests use the fakes in `tests/fakes.py` (and `FakeAssistant` in
 `tests/ui/conftest.py`), which implement these same protocols; contract suites run the
@@ -17,7 +18,7 @@ no fake in the tests).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -33,6 +34,7 @@ from newsrag.types import (
     Citation,
     Conflict,
     DateMention,
+    Draft,
     DuplicateGroup,
     IndexStatus,
     Passage,
@@ -138,6 +140,28 @@ class ChatModel(Protocol):
 
     def stream(self, system: str, prompt: str) -> Iterator[str]:
         """Yields text deltas. Raises newsrag.errors.BackendError on failure or timeout."""
+        ...
+
+
+class Answerer(Protocol):
+    """Drafts an answer from numbered passages: the offline extractive answerer or an LLM's."""
+
+    name: str
+
+    def draft(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        on_token: Callable[[str], None] | None = None,
+        *,
+        evidence: Mapping[int, Sequence[str]] | None = None,
+        query_embedding: np.ndarray | None = None,
+    ) -> Draft:
+        """Answer `question` from `passages` only; call on_token with text deltas if streaming.
+
+        `evidence` (passage number -> candidate sentences) narrows what an LLM is shown;
+        `query_embedding` spares the offline answerer embedding the question again. An
+        answerer ignores what it has no use for."""
         ...
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 
@@ -121,17 +121,21 @@ class Statement:
     vector: np.ndarray | None = field(default=None, compare=False)  # unit vector from the index, when known
 
 
-CONFLICT_KINDS = ("denial", "figure")
+# A conflict between two sentences: one asserts and the other denies, or they give different
+# numbers or dates for one slot.
+ConflictKind = Literal["denial", "figure"]
+CONFLICT_KINDS: tuple[ConflictKind, ...] = get_args(ConflictKind)
 # A Disagreement is a conflict between two sentences (CONFLICT_KINDS), or "disputed": cited
 # sentences that report a claim together with its denial ("dismissed the claims that ...").
-DISAGREEMENT_KINDS = (*CONFLICT_KINDS, "disputed")
+DisagreementKind = Literal["denial", "figure", "disputed"]
+DISAGREEMENT_KINDS: tuple[DisagreementKind, ...] = get_args(DisagreementKind)
 
 
 @dataclass(frozen=True)
 class Conflict:
     """Two statements about the same thing that cannot both be right, as a detector sees them."""
 
-    kind: str  # "denial" (one asserts, the other denies) or "figure" (different numbers or dates for one slot)
+    kind: ConflictKind
     probability: float  # the detector's probability that the pair disagrees
     method: str  # "rules" (fitted features, no model) or "nli" (a configured NLI cross-encoder)
 
@@ -151,7 +155,7 @@ class Disagreement:
     the denial.
     """
 
-    kind: str  # DISAGREEMENT_KINDS
+    kind: DisagreementKind
     sides: tuple[DisagreementSide, ...]
     probability: float | None  # the detector's probability; None for "disputed" (read off the sentence)
     method: str  # "rules", "nli", or "reported-denial"
@@ -256,7 +260,43 @@ class Turn:
     answer: str
 
 
-ANSWER_KINDS = ("answer", "refusal", "greeting", "smalltalk", "collection", "summary")
+# ---------------------------------------------------------------- what an answerer drafts
+# An answerer (offline extractive, or an LLM) sees the question and a numbered list of
+# passages and returns a `Draft`: sentences, each with the 1-based passage numbers it cites
+# and, when the answerer knows it, the exact evidence span inside the article. The read side
+# then numbers citations by evidence span, checks every sentence against what it cites and
+# applies strict mode (rag/checking/cite_and_check.py). Markers like "[2]" are never in a Draft.
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An exact span of the cleaned article that one cited passage contributes."""
+
+    passage_number: int  # 1-based into the passages given to the answerer
+    start: int  # article offsets, inside that passage's chunk
+    end: int
+
+
+@dataclass(frozen=True)
+class DraftSentence:
+    text: str  # the sentence without citation markers
+    cites: tuple[int, ...]  # 1-based passage numbers, already bounds-checked
+    evidence: tuple[Evidence, ...] = ()  # empty when the answerer cannot say (LLMs)
+
+
+@dataclass(frozen=True)
+class Draft:
+    sentences: tuple[DraftSentence, ...]
+    refused: bool
+    notes: tuple[str, ...] = ()  # e.g. "dropped citation [9]: only 6 passages"
+    short: str | None = None  # the date, number, name or place that answers, a span of a sentence
+    confidence: float | None = None  # the offline answerer's probability for its best sentence
+
+
+# Which job an Answer did: a question answered, a refusal (nothing found), a greeting, small
+# talk, a list of articles from the collection, or a summary.
+AnswerKind = Literal["answer", "refusal", "greeting", "smalltalk", "collection", "summary"]
+ANSWER_KINDS: tuple[AnswerKind, ...] = get_args(AnswerKind)
 
 
 @dataclass(frozen=True)
@@ -278,7 +318,7 @@ class Answer:
     # Which job was done (ANSWER_KINDS): "answer" (a question answered), "refusal" (nothing found:
     # `refused` is then True), "greeting", "smalltalk", "collection" (a list of articles) or "summary".
     # Left empty, it follows `refused`.
-    kind: str = ""
+    kind: AnswerKind | Literal[""] = ""
     heading: str | None = None  # a list's or summary's first line, from the index's own facts (not cited)
     suggestions: tuple[str, ...] = ()  # example requests offered with a greeting
     disagreements: tuple[Disagreement, ...] = ()  # retrieved sources that contradict each other

@@ -30,7 +30,7 @@ import numpy as np
 
 from newsrag.errors import InputError
 from newsrag.filters import describe
-from newsrag.protocols import ChatModel, Checker, Embedder, IndexReader, Reranker
+from newsrag.protocols import Answerer, ChatModel, Checker, Embedder, IndexReader, Reranker
 from newsrag.settings import Settings, configured_answerer
 from newsrag.types import (
     Answer,
@@ -39,14 +39,16 @@ from newsrag.types import (
     AskOptions,
     Citation,
     Disagreement,
+    Draft,
+    Evidence,
     IndexStatus,
     Passage,
     Timeline,
     Timing,
     Turn,
 )
+from rag.answer_assembly import Checked, assemble, check_drafted
 from rag.answering.combined_scorer import load_reading
-from rag.answering.draft import Answerer, Draft, Evidence
 from rag.answering.offline_answerer import OfflineAnswerer
 from rag.answering.sentence_scorer import load_scorer
 from rag.checking.cite_and_check import citation_of, cite_and_check
@@ -54,7 +56,8 @@ from rag.conversation_starters import example_questions as _example_questions
 from rag.followup_rules import condense_question
 from rag.jobs.catalog import Catalog
 from rag.jobs.intent_classifier import GREETING, QUESTION, SMALLTALK, Intent, IntentClassifier, load_intent_classifier
-from rag.jobs.job_runner import JobRunner, finish
+from rag.jobs.job_draft import OFFLINE_ANSWERER, Drafted, JobDraft
+from rag.jobs.job_runner import JobRunner
 from rag.language.refusal import question_refusal
 from rag.research.conflict_nli import load_conflict_detector
 from rag.research.disputed_claims import ContradictionFinder, disagreement, disputed_citations
@@ -63,6 +66,8 @@ from rag.research.timeline import build_timeline
 from rag.retrieval.hybrid_retriever import HybridRetriever, Retrieval
 from rag.retrieval.sentence_source import SentenceSource
 
+# What a job says when none of the sentences it quoted is supported by its citations (strict mode).
+JOB_REFUSAL = "I could not find sentences in the indexed articles that I can stand behind for this."
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
 
@@ -80,11 +85,6 @@ def clean_question(question: str, max_chars: int) -> str:
             fix=f"shorten the question to {max_chars} characters, or raise NEWSRAG_MAX_QUESTION_CHARS",
         )
     return text
-
-
-def refusal_text(question: str) -> str:
-    """The refusal of a question in plain English (`rag.language.refusal.question_refusal`)."""
-    return question_refusal(question)
 
 
 def _ms(start: float) -> float:
@@ -364,59 +364,53 @@ class Assistant:
         passages = list(retrieval.passages)
 
         t0 = time.perf_counter()
-        answerer_name = "offline"
-        draft: Draft | None = None
+        drafted: Drafted | None = None
+        llm_notes: tuple[str, ...] = ()
         if retrieval.filter_matches_nothing:
-            draft = Draft((), True, (f"no indexed article matches the filter ({describe(options.filter)}); "
-                                     "widen or clear it",))
+            drafted = self._answer(Draft((), True, (f"no indexed article matches the filter "
+                                                    f"({describe(options.filter)}); widen or clear it",)),
+                                   passages, OFFLINE_ANSWERER)
         elif want_llm and passages:
             assert self._llm_answerer is not None
             try:
                 evidence = self.offline_answerer.evidence_for_llm(query, passages, retrieval.query_embedding)
-                draft = self._llm_answerer.draft(query, passages, on_token, evidence=evidence or None)
-                answerer_name = self.chat_model.name if self.chat_model is not None else "llm"
+                written = self._llm_answerer.draft(query, passages, on_token, evidence=evidence or None)
+                drafted = Drafted(JobDraft("answer", written, tuple(passages)),
+                                  self.chat_model.name if self.chat_model is not None else "llm",
+                                  offline=lambda: self._answer(self._offline_draft(query, passages, retrieval),
+                                                               passages, OFFLINE_ANSWERER).reply)
             except Exception as exc:  # an LLM failure must never reach the user as a crash
-                notes.append(f"LLM unavailable ({_describe(exc)}); fell back to the offline answerer")
-                draft = None
-        if draft is None:
-            draft = self._offline_draft(query, passages, retrieval)
-        notes.extend(draft.notes)
+                llm_notes = (f"LLM unavailable ({_describe(exc)}); fell back to the offline answerer",)
+        if drafted is None:
+            drafted = self._answer(self._offline_draft(query, passages, retrieval), passages, OFFLINE_ANSWERER,
+                                   llm_notes)
         timings.append(Timing("answer", _ms(t0)))
 
         t0 = time.perf_counter()
         strict = settings.strict if options.strict is None else options.strict
-        sentences, citations = self._cite_and_check(draft, passages, strict)
-        if not sentences and not draft.refused and answerer_name != "offline":
-            notes.append("no sentence of the LLM answer was supported by its citations; "
-                         "fell back to the offline answerer")
-            answerer_name = "offline"
-            draft = self._offline_draft(query, passages, retrieval)
-            sentences, citations = self._cite_and_check(draft, passages, strict)
-        elif not sentences and not draft.refused:
-            notes.append("no sentence was supported by its citations in strict mode")
+        checked = check_drafted(drafted, self._cite_and_check, strict, notes)
         timings.append(Timing("check", _ms(t0)))
 
-        unsupported = sum(not s.check.supported for s in sentences)
-        if unsupported:
-            notes.append(f"{unsupported} sentence(s) not supported by their citations")
-        refused = not sentences
         t0 = time.perf_counter()
-        disagreements = () if refused else self._disagreements(citations, passages, retrieval)
+        disagreements = () if checked.refused else self._disagreements(checked.citations, passages, retrieval)
         if disagreements:
             notes.append("the sources disagree about this: each side is shown with its source")
         timings.append(Timing("disagree", _ms(t0)))
-        answer_text = refusal_text(text) if refused else " ".join(s.text for s in sentences)
-        short = draft.short if not refused and draft.short and draft.short in answer_text else None
-        if short is not None:  # a "when" answer: the absolute date of a relative one
-            first = sentences[0].citations[0] if sentences[0].citations else None
-            short = dated_short_answer(short, citations[first - 1] if first else None)
-        timings.append(Timing("total", _ms(t_total)))
-        return Answer(
-            question=text, query=query, text=answer_text, sentences=tuple(sentences),
-            citations=tuple(citations), passages=tuple(passages), refused=refused,
-            answerer=answerer_name, timings=tuple(timings), notes=tuple(dict.fromkeys(notes)),
-            short=short, confidence=draft.confidence, disagreements=disagreements,
-        )
+        return assemble(text, query, checked, refusal=question_refusal(text), timings=timings, started=t_total,
+                        notes=notes, short=self._short_answer(checked), disagreements=disagreements)
+
+    @staticmethod
+    def _answer(draft: Draft, passages: Sequence[Passage], answerer: str, notes: Sequence[str] = ()) -> Drafted:
+        return Drafted(JobDraft("answer", draft, tuple(passages)), answerer, notes=tuple(notes))
+
+    @staticmethod
+    def _short_answer(checked: Checked) -> str | None:
+        """The draft's short answer when the answer still states it; a relative date made absolute."""
+        short, sentences = checked.reply.draft.short, checked.sentences
+        if checked.refused or not short or short not in " ".join(s.text for s in sentences):
+            return None
+        first = sentences[0].citations[0] if sentences[0].citations else None
+        return dated_short_answer(short, checked.citations[first - 1] if first else None)
 
     def _disagreements(self, citations: list[Citation], passages: Sequence[Passage], retrieval: Retrieval
                        ) -> tuple[Disagreement, ...]:
@@ -452,10 +446,13 @@ class Assistant:
         """A greeting, small talk, a collection list or a summary, cited and checked (rag/jobs/job_runner.py)."""
         assert self._jobs is not None
         t0 = time.perf_counter()
-        result = self._jobs.run(intent, text, history, want_llm)
+        drafted = self._jobs.run(intent, text, history, want_llm)
+        timings = [Timing("job", _ms(t0))]
+        t0 = time.perf_counter()
         strict = self.settings.strict if options.strict is None else options.strict
-        return finish(text, text, result, self._cite_and_check, strict, [Timing("job", _ms(t0))],
-                      started, notes)
+        checked = check_drafted(drafted, self._cite_and_check, strict, notes)
+        timings.append(Timing("check", _ms(t0)))
+        return assemble(text, text, checked, refusal=JOB_REFUSAL, timings=timings, started=started, notes=notes)
 
     def _condense(self, history: Sequence[Turn], question: str, want_llm: bool, notes: list[str]) -> str:
         # greetings and thanks carry no topic for a follow-up to lean on

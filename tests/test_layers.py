@@ -314,11 +314,11 @@ def test_cycles_count_function_level_imports_but_not_type_checking_ones():
 
 
 def test_stage_rules_report_a_stage_reaching_up_or_sideways():
-    known = {"rag", "rag.assistant", "rag.language.anchors", "rag.retrieval.hybrid", "rag.answering.draft",
+    known = {"rag", "rag.assistant", "rag.language.anchors", "rag.retrieval.hybrid", "rag.answering.offline_answerer",
              "rag.checking.checker", "rag.research.timeline", "rag.jobs.runner"}
     found = [imp for module, source in {
-        "rag.language.anchors": "from rag.answering.draft import Draft\n",  # up
-        "rag.checking.checker": "from rag.retrieval.hybrid import R\nfrom rag.answering.draft import D\n",
+        "rag.language.anchors": "from rag.answering.offline_answerer import Draft\n",  # up
+        "rag.checking.checker": "from rag.retrieval.hybrid import R\nfrom rag.answering.offline_answerer import D\n",
         "rag.jobs.runner": "from rag.research.timeline import T\nfrom rag import assistant\n",  # sideways, top
         "rag.research.timeline": "from rag.retrieval.hybrid import R\nfrom rag.checking.checker import C\n",
         "rag.assistant": "from rag.jobs.runner import J\nfrom rag.research.timeline import T\n",  # the top: any
@@ -327,5 +327,5 @@ def test_stage_rules_report_a_stage_reaching_up_or_sideways():
         "rag.checking.checker -> rag.retrieval.hybrid (rag/checking/checker.py:1)",
         "rag.jobs.runner -> rag.assistant (rag/jobs/runner.py:2)",
         "rag.jobs.runner -> rag.research.timeline (rag/jobs/runner.py:1)",
-        "rag.language.anchors -> rag.answering.draft (rag/language/anchors.py:1)",
+        "rag.language.anchors -> rag.answering.offline_answerer (rag/language/anchors.py:1)",
     ]

@@ -1,6 +1,6 @@
 """The LLM answerer: prompt a ChatModel with numbered passages, parse its cited answer.
 
-`LLMAnswerer` implements `rag.answering.draft.Answerer`. It renders `rag.llm.prompts` with the
+`LLMAnswerer` implements `newsrag.protocols.Answerer`. It renders `rag.llm.prompts` with the
 passages, streams the model's tokens to `on_token`, and parses the whole text with
 `rag.language.cited_text` into `DraftSentence`s. Citations outside 1..len(passages) (a model
 inventing "[9]") are dropped and reported in `Draft.notes`; a sentence left with no
@@ -25,8 +25,7 @@ import numpy as np
 from newsrag.errors import BackendError
 from newsrag.protocols import ChatModel
 from newsrag.tuning import AnsweringTuning
-from newsrag.types import Passage
-from rag.answering.draft import Draft, DraftSentence
+from newsrag.types import Draft, DraftSentence, Passage
 from rag.language.cited_text import bounds_check, is_refusal_sentence, parse_cited_text
 from rag.llm.prompts import ANSWER_SYSTEM_PROMPT, REFUSAL_TEXT, render_answer_prompt
 

@@ -35,11 +35,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from newsrag.protocols import Embedder
+from newsrag.protocols import Answerer, Embedder
 from newsrag.tuning import AnsweringTuning
-from newsrag.types import Passage
+from newsrag.types import Draft, DraftSentence, Evidence, Passage
 from rag.answering.combined_scorer import CombinedScorer
-from rag.answering.draft import Answerer, Draft, DraftSentence, Evidence
 from rag.answering.sentence_features import CandidateSet, build_candidates
 from rag.answering.sentence_reader import ReaderInput, SentenceReader
 from rag.answering.sentence_scorer import SentenceScorer
@@ -87,7 +86,7 @@ def choose(scored: Scored, threshold: float, extra_share: float, max_sentences: 
 
 
 class OfflineAnswerer:
-    """Extractive answerer (implements rag.answering.draft.Answerer); see the module docstring."""
+    """Extractive answerer (implements newsrag.protocols.Answerer); see the module docstring."""
 
     name = "offline"
 

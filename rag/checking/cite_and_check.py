@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from newsrag.protocols import Checker
-from newsrag.types import AnswerSentence, Citation, Passage, SupportCheck
-from rag.answering.draft import Draft, Evidence
+from newsrag.types import AnswerSentence, Citation, Draft, Evidence, Passage, SupportCheck
 
 
 def cite_and_check(draft: Draft, passages: Sequence[Passage], checker: Checker, strict: bool

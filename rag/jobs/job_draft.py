@@ -1,7 +1,7 @@
-"""What a job other than answering hands the assistant: a heading, quoted sentences, their passages.
+"""What a job hands the assistant: a heading, quoted sentences, their passages, who wrote them.
 
 A collection list, a summary, a greeting or a small-talk reply is drafted into a `JobDraft`:
-the sentences it quotes (a `rag.answering.draft.Draft` with exact evidence spans, so the assistant
+the sentences it quotes (a `newsrag.types.Draft` with exact evidence spans, so the assistant
 numbers citations and runs the support checker on every one, like any answer), the
 chunks they come from as `Passage`s (listed, not retrieved: score 1.0, rank in order of
 first use), and the words around them that are not claims from an article (a heading
@@ -11,36 +11,54 @@ built from the index's own counts, a reply, suggestions), which are not cited.
 line per quoted sentence with its article ("list" layout) or the sentences as a paragraph
 ("prose").
 
+A question's answer is a `JobDraft` too (kind "answer", prose, no heading), so that one
+path (`rag/answer_assembly.py`) turns every draft into an Answer. `Drafted` adds who wrote
+it and, for an LLM's draft, the offline one to fall back on.
+
 Deliberately left out: choosing what to quote (`rag/jobs/collection_answers.py`, `rag/jobs/extractive_summary.py`,
-`rag/jobs/small_talk.py`) and checking it (`rag/assistant.py`).
+`rag/jobs/small_talk.py`) and checking it (`rag/answer_assembly.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from newsrag.text import Span
-from newsrag.types import AnswerSentence, Citation, Passage
-from rag.answering.draft import Draft, DraftSentence, Evidence
+from newsrag.types import AnswerKind, AnswerSentence, Citation, Draft, DraftSentence, Evidence, Passage
 from rag.jobs.catalog import CatalogArticle
 
-LIST = "list"
-PROSE = "prose"
+# How quoted sentences are laid out: one line per sentence with its article, or a paragraph.
+Layout = Literal["list", "prose"]
+LIST: Layout = "list"
+PROSE: Layout = "prose"
+OFFLINE_ANSWERER = "offline"
 
 
 @dataclass(frozen=True)
 class JobDraft:
-    kind: str  # the Answer.kind it becomes ("collection", "summary", "greeting", "smalltalk", "refusal")
+    kind: AnswerKind  # the Answer.kind it becomes ("answer" for a question's, "summary", "refusal", ...)
     draft: Draft  # the quoted sentences; refused (and empty) when there is nothing to quote
     passages: tuple[Passage, ...] = ()
     heading: str | None = None  # the line above the sentences, from the index's own facts
-    layout: str = PROSE  # LIST: one line per sentence with its article; PROSE: a paragraph
+    layout: Layout = PROSE
     reply: str | None = None  # the whole text when nothing is quoted (greeting, small talk, refusal)
     suggestions: tuple[str, ...] = ()  # example requests offered with a greeting
 
 
-def reply(kind: str, text: str, suggestions: Sequence[str] = ()) -> JobDraft:
+@dataclass(frozen=True)
+class Drafted:
+    """A draft and who wrote it, before its citations are numbered and checked."""
+
+    reply: JobDraft
+    answerer: str  # OFFLINE_ANSWERER or the LLM's name
+    # The offline draft to fall back on when an LLM's draft keeps no sentence: built only then.
+    offline: Callable[[], JobDraft] | None = None
+    notes: tuple[str, ...] = ()  # what happened while drafting (an LLM failure, a kept fallback)
+
+
+def reply(kind: AnswerKind, text: str, suggestions: Sequence[str] = ()) -> JobDraft:
     return JobDraft(kind, Draft((), False), reply=text, suggestions=tuple(suggestions))
 
 
@@ -48,7 +66,7 @@ def refusal(text: str, notes: Sequence[str] = ()) -> JobDraft:
     return JobDraft("refusal", Draft((), True, tuple(notes)), reply=text)
 
 
-def quote(kind: str, heading: str, items: Sequence[tuple[CatalogArticle, Span]], layout: str,
+def quote(kind: AnswerKind, heading: str, items: Sequence[tuple[CatalogArticle, Span]], layout: Layout,
           notes: Sequence[str] = ()) -> JobDraft:
     """Quote each (article, sentence span), citing the chunk that holds it."""
     passages: list[Passage] = []

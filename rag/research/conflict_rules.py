@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from newsrag.errors import ConfigError
-from newsrag.types import Conflict, Statement
+from newsrag.types import Conflict, ConflictKind, Statement
 from rag.answering.sentence_scorer import Logistic
 from rag.research.conflict_features import FEATURES, FIGURE_FEATURES, POLARITY_FEATURES, pair_features
 
@@ -48,7 +48,7 @@ class DisagreementModel:
     def probability(self, row: np.ndarray) -> float:
         return float(self.logistic(row[None, :])[0])
 
-    def kind(self, row: np.ndarray) -> str:
+    def kind(self, row: np.ndarray) -> ConflictKind:
         """"figure" when the figure features push the logit up more than the polarity ones.
 
         A feature's push is its value times its weight, counted only when it raises the

@@ -9,7 +9,8 @@ import pytest
 from newsrag.errors import BackendError, InputError
 from newsrag.settings import Settings
 from newsrag.types import Answer, AskOptions, SearchFilter
-from rag.assistant import Assistant, clean_question, refusal_text
+from rag.assistant import Assistant, clean_question
+from rag.language.refusal import question_refusal
 from tests.fakes import FakeChatModel
 from tests.rag.conftest import article_id_of
 
@@ -170,10 +171,10 @@ def test_article_status_examples_refresh(fake_assistant, seed_articles):
 
 
 def test_refusal_text_is_indirect_where_easy():
-    assert refusal_text("Who is the mayor of Paris?") == (
+    assert question_refusal("Who is the mayor of Paris?") == (
         "I could not find who the mayor of Paris is in the indexed articles.")
-    assert refusal_text("How many people died?") == "I could not find how many people died in the indexed articles."
-    assert refusal_text("Did it rain?") == "I could not find an answer to “Did it rain?” in the indexed articles."
+    assert question_refusal("How many people died?") == "I could not find how many people died in the indexed articles."
+    assert question_refusal("Did it rain?") == "I could not find an answer to “Did it rain?” in the indexed articles."
     assert clean_question("  a\tb  ", 10) == "a b"
 
 
