@@ -34,8 +34,8 @@ configure_offline()
 
 from bench.corpus import write_corpus  # noqa: E402
 from index.embedder import SentenceTransformerEmbedder, load_index_embedder  # noqa: E402
+from index.index_reader import open_reader  # noqa: E402
 from index.pipeline import Indexer  # noqa: E402
-from index.store import open_reader  # noqa: E402
 from newsrag.settings import Settings  # noqa: E402
 
 
@@ -57,7 +57,7 @@ def _llama_index_baseline(settings: Settings, embedder: SentenceTransformerEmbed
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     from evals.baseline import wrap_embedder
-    from index.loaders import load_articles
+    from index.article_files import load_articles
 
     started = time.perf_counter()
     articles = load_articles([corpus], settings.max_file_bytes).articles

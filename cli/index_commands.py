@@ -95,7 +95,7 @@ def run_index(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from index.store import read_status
+    from index.index_reader import read_status
     from newsrag.types import to_jsonable
 
     status = read_status(settings_from(args))

@@ -163,10 +163,13 @@ def generate_pairs(passages: list[list[str]]) -> list[Pair]:
                     claim = s.text[: a.start] + _change_number(a.text, variant) + s.text[a.end:]
                     pairs.append(Pair(claim, s.passage, False, "contradicted-number", "generated"))
     # contradicted-name: a person or place from another article that the passage never names
-    all_names = []
+    # Every mention counts, so a name the articles repeat is drawn more often. (A test of
+    # `a.key not in all_names` stood here, always true: it compared a key with (article, text,
+    # key) triples. Dropping repeats would change the generated pairs the gates are set on.)
+    all_names: list[tuple[int, str, str]] = []
     for s in sents:
         for a in find_anchors(s.text):
-            if a.kind == "name" and len(a.key.split()) <= 3 and a.key not in all_names and len(a.key) > 3:
+            if a.kind == "name" and len(a.key.split()) <= 3 and len(a.key) > 3:
                 all_names.append((s.article, a.text, a.key))
     made = 0
     for i, s in enumerate(sents):

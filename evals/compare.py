@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -49,6 +50,9 @@ from rag.answering.combined_scorer import COMBINER_FILE
 from rag.answering.offline_answerer import OfflineAnswerer
 from rag.answering.sentence_features import FEATURES, build_candidates
 from rag.answering.sentence_reader import ReaderInput, SentenceReader, packaged_reader_dir
+
+if TYPE_CHECKING:
+    from rag.retrieval.sentence_source import SentenceSource
 
 ANSWERERS = ("fitted", "features-v1", "reader-only", "baseline")
 FROZEN_SCORER = Path(__file__).resolve().parent / "baselines" / "features_scorer_v1.json"
@@ -110,7 +114,7 @@ class TopSentencesBaseline:
 
     name = "baseline"
 
-    def __init__(self, sentences, idf) -> None:
+    def __init__(self, sentences: SentenceSource, idf: Callable[[str], float]) -> None:
         self.sentences = sentences
         self.idf = idf
 
@@ -208,10 +212,11 @@ def run(settings: Settings, items: Sequence[GoldItem], names: Sequence[str] = AN
         answerers: dict[str, Callable[[], Draft]] = {
             "fitted": functools.partial(fitted.draft, query, passages, query_embedding=emb),
             "features-v1": functools.partial(frozen.draft, query, passages, query_embedding=emb),
-            "baseline": functools.partial(baseline.draft, query, passages, emb),
         }
-        if reader_only is not None and emb is not None:
-            answerers["reader-only"] = functools.partial(reader_only.draft, query, passages, emb)
+        if emb is not None:  # none when retrieval is BM25 alone: these two rank by embedding similarity
+            answerers["baseline"] = functools.partial(baseline.draft, query, passages, emb)
+            if reader_only is not None:
+                answerers["reader-only"] = functools.partial(reader_only.draft, query, passages, emb)
         for name in names:
             if name not in answerers:
                 continue

@@ -16,23 +16,36 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from newsrag.errors import InputError
 from newsrag.settings import Settings, configured_answerer
+from newsrag.types import RetrievalMode
+
+# "baseline" (llama-index reference), "retrieval" (no answers), "assistant"
+ConfigKind = Literal["baseline", "retrieval", "assistant"]
 
 
 @dataclass(frozen=True)
 class EvalConfig:
     name: str
     description: str
-    kind: str  # "baseline" (llama-index reference), "retrieval" (no answers), "assistant"
-    retrieval_mode: str  # "dense" | "bm25" | "hybrid" | "llamaindex"
+    kind: ConfigKind
+    retrieval_mode: RetrievalMode | Literal["llamaindex"]  # "llamaindex": the baseline's own retrieval
     answerer: str | None = None  # AskOptions.answerer for "assistant" configurations
     top_k: int | None = None  # retrieval depth scored; None = the settings' top_k
 
     @property
     def answers(self) -> bool:
         return self.kind == "assistant"
+
+    @property
+    def product_mode(self) -> RetrievalMode:
+        """The product's retrieval mode that a "retrieval" or "assistant" configuration runs."""
+        if self.retrieval_mode == "llamaindex":
+            raise ValueError(f"expected a product retrieval mode in configuration {self.name!r}, "
+                             "got the llama-index baseline's")
+        return self.retrieval_mode
 
 
 DEFAULT_CONFIG = "hybrid+offline"

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +69,7 @@ def label(text: str, item: GoldItem) -> bool:
 def collect(settings: Settings, items: Sequence[GoldItem]) -> list[Example]:
     """Retrieve for every item as the product does and build its labelled candidates."""
     from index.embedder import load_index_embedder
-    from index.store import open_reader
+    from index.index_reader import open_reader
     from rag.answering.sentence_features import build_candidates
     from rag.followup_rules import condense_question
     from rag.retrieval.hybrid_retriever import HybridRetriever
@@ -142,10 +142,10 @@ def fit_lr(X: np.ndarray, y: np.ndarray, C: float) -> Logistic:
                     float(model.intercept_[0]))
 
 
-def _folds(y: np.ndarray, groups: np.ndarray):
+def _folds(y: np.ndarray, groups: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     from sklearn.model_selection import GroupKFold
 
-    return GroupKFold(n_splits=FOLDS).split(np.zeros(len(y)), y, groups)
+    yield from GroupKFold(n_splits=FOLDS).split(np.zeros(len(y)), y, groups)
 
 
 def _fit_pairwise(examples: Sequence[Example], C: float) -> Logistic:
@@ -176,11 +176,12 @@ def fit_pairwise(matrices: Sequence[np.ndarray], labels: Sequence[np.ndarray], C
     return Logistic(scaler.mean_.astype(np.float64), scale.astype(np.float64), model.coef_[0].astype(np.float64), 0.0)
 
 
-def article_folds(examples: Sequence[Example]):
+def article_folds(examples: Sequence[Example]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(train, held-out) example indices, an article's questions always on one side."""
     from sklearn.model_selection import GroupKFold
 
     groups = np.array([e.item.article or e.item.id for e in examples])
-    return GroupKFold(n_splits=FOLDS).split(np.zeros(len(examples)), None, groups)
+    yield from GroupKFold(n_splits=FOLDS).split(np.zeros(len(examples)), None, groups)
 
 
 def out_of_fold(examples: Sequence[Example], C: float) -> list[np.ndarray]:
@@ -236,11 +237,12 @@ def fit(examples: Sequence[Example]) -> tuple[SentenceScorer, dict[str, object]]
         features=FEATURES, sentence=_fit_pairwise(examples, C), question=fit_lr(Q, qy, qC),
         refusal_threshold=float(threshold), extra_share=float(share), max_sentences=MAX_SENTENCES,
     )
-    record = {"sentence_C": C, "sentence_cv_top1": round(top1, 4), "question_C": qC,
-              "question_cv_log_loss": round(float(qloss), 5), "cv_accuracy": round(accuracy, 4),
-              "questions": len(examples), "answerable": sum(e.item.answerable for e in examples),
-              "candidates": int(len(y)), "positives": int(y.sum()),
-              "articles": len({e.item.article for e in examples})}
+    record: dict[str, object] = {
+        "sentence_C": C, "sentence_cv_top1": round(top1, 4), "question_C": qC,
+        "question_cv_log_loss": round(float(qloss), 5), "cv_accuracy": round(accuracy, 4),
+        "questions": len(examples), "answerable": sum(e.item.answerable for e in examples),
+        "candidates": int(len(y)), "positives": int(y.sum()),
+        "articles": len({e.item.article for e in examples})}
     return scorer, record
 
 

@@ -38,7 +38,7 @@ import argparse
 import collections
 import gzip
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -144,13 +144,17 @@ class Fit:
 def load_pairs(path: Path = PAIRS) -> list[Pair]:
     """The labelled pairs from `path`, or built in memory by evals/duplicates/build.py when the
     file is absent (it is 2.2 MB, so git keeps the deterministic builder, not the file)."""
-    fields = Pair.__dataclass_fields__
     if not path.exists():
         from evals.duplicates.build import build
 
-        return [Pair(**{k: v for k, v in row.items() if k in fields}) for row in build()]  # type: ignore[arg-type]
+        return [_pair(row) for row in build()]
     with gzip.open(path, "rt", encoding="utf-8") as f:
-        return [Pair(**{k: v for k, v in json.loads(line).items() if k in fields}) for line in f]
+        return [_pair(json.loads(line)) for line in f]
+
+
+def _pair(record: Mapping[str, object]) -> Pair:
+    """A Pair from one record of the file (every field is text; other keys, like the edit recipe, are left out)."""
+    return Pair(**{name: str(record[name]) for name in Pair.__dataclass_fields__})
 
 
 def load_devdata(root: Path = DEVDATA) -> list[Article]:

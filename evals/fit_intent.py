@@ -30,6 +30,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 import numpy as np
 
@@ -44,6 +45,9 @@ from rag.jobs.intent_classifier import (
 )
 from rag.jobs.intent_features import hashed_features
 
+if TYPE_CHECKING:  # scikit-learn loads only when fitting
+    from sklearn.linear_model import LogisticRegression
+
 EVALS_DIR = Path(__file__).resolve().parent
 UTTERANCES = EVALS_DIR / "intents" / "utterances.jsonl"
 QUESTION_SETS = (EVALS_DIR / "seeds_qa.jsonl", *sorted((EVALS_DIR / "devdata").glob("*/questions.jsonl")))
@@ -51,6 +55,34 @@ HELD_OUT_SHARE = 0.25
 C_GRID = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
 FOLDS = 5
 MIN_PROBABILITY = 0.5  # a label other than "question" needs this much; see rag/jobs/intent_classifier.py
+
+
+class IntentScores(TypedDict):
+    """How well one model labels held-out utterances."""
+
+    accuracy: float
+    n: int
+    per_intent: dict[str, dict[str, float | int]]  # intent -> precision, recall, support
+    confusion: dict[str, dict[str, int]]  # gold intent -> predicted intent -> count
+    errors: list[dict[str, str]]  # text, gold, predicted
+
+
+class QuestionCheck(TypedDict):
+    """How many questions of the evaluation sets one model labels "question"."""
+
+    n: int
+    labelled_question: float
+    not_labelled_question: list[str]
+
+
+class ModelFigures(TypedDict):
+    """Every figure of one model, as written under "figures" in the model file."""
+
+    C: float
+    grouped_cv_accuracy_by_C: dict[str, float]
+    grouped_cv_accuracy: float
+    held_out: NotRequired[IntentScores]
+    evaluation_questions: NotRequired[QuestionCheck]
 
 
 @dataclass(frozen=True)
@@ -86,7 +118,7 @@ def evaluation_questions() -> list[str]:
     return out
 
 
-def _fit(x: np.ndarray, y: np.ndarray, c: float):  # -> sklearn LogisticRegression
+def _fit(x: np.ndarray, y: np.ndarray, c: float) -> LogisticRegression:
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=c, max_iter=5000).fit(x, y)
@@ -107,7 +139,7 @@ def choose_c(x: np.ndarray, y: np.ndarray, groups: Sequence[str]) -> tuple[float
     return best, scores
 
 
-def report(gold: Sequence[str], predicted: Sequence[str], texts: Sequence[str]) -> dict[str, object]:
+def report(gold: Sequence[str], predicted: Sequence[str], texts: Sequence[str]) -> IntentScores:
     per: dict[str, dict[str, float | int]] = {}
     for label in INTENTS:
         tp = sum(g == label and p == label for g, p in zip(gold, predicted, strict=True))
@@ -123,7 +155,7 @@ def report(gold: Sequence[str], predicted: Sequence[str], texts: Sequence[str]) 
             "errors": errors}
 
 
-def _as_model(clf, embedding_model: str | None) -> dict[str, object]:
+def _as_model(clf: LogisticRegression, embedding_model: str | None) -> dict[str, object]:
     classes = list(clf.classes_)
     order = [classes.index(label) for label in INTENTS]
     out: dict[str, object] = {
@@ -135,7 +167,7 @@ def _as_model(clf, embedding_model: str | None) -> dict[str, object]:
     return out
 
 
-def fit(out: Path, utterances: Sequence[Utterance]) -> dict[str, object]:
+def fit(out: Path, utterances: Sequence[Utterance]) -> dict[str, ModelFigures]:
     configure_offline()
     from index.embedder import load_query_embedder
     from newsrag.settings import load_settings
@@ -151,7 +183,7 @@ def fit(out: Path, utterances: Sequence[Utterance]) -> dict[str, object]:
     fit_idx, held_idx = np.flatnonzero(~is_held), np.flatnonzero(is_held)
 
     models: dict[str, object] = {}
-    figures: dict[str, object] = {}
+    figures: dict[str, ModelFigures] = {}
     for name, x in inputs.items():
         c, cv = choose_c(x[fit_idx], y[fit_idx], [groups[i] for i in fit_idx])
         clf = _fit(x[fit_idx], y[fit_idx], c)
@@ -175,12 +207,11 @@ def fit(out: Path, utterances: Sequence[Utterance]) -> dict[str, object]:
         classifier = IntentClassifier.from_json(data)  # a fresh cache per model
         wanted = [vectors[i] if name == EMBEDDING_MODEL else None for i in range(len(texts))]
         labels = [classifier.classify(texts[i], wanted[i]).label for i in held_idx]
-        figures[name]["held_out"] = report([y[i] for i in held_idx], labels,  # type: ignore[index]
-                                          [texts[i] for i in held_idx])
+        figures[name]["held_out"] = report([y[i] for i in held_idx], labels, [texts[i] for i in held_idx])
         labelled = [classifier.classify(q, question_vectors[i] if name == EMBEDDING_MODEL else None).label
                     for i, q in enumerate(questions)]
         missed = [q for q, lab in zip(questions, labelled, strict=True) if lab != QUESTION]
-        figures[name]["evaluation_questions"] = {  # type: ignore[index]
+        figures[name]["evaluation_questions"] = {
             "n": len(questions), "labelled_question": round(1 - len(missed) / len(questions), 4),
             "not_labelled_question": missed}
     data["figures"] = figures
@@ -188,9 +219,8 @@ def fit(out: Path, utterances: Sequence[Utterance]) -> dict[str, object]:
     return figures
 
 
-def _print(figures: dict[str, object]) -> None:
+def _print(figures: dict[str, ModelFigures]) -> None:
     for name, f in figures.items():
-        assert isinstance(f, dict)
         held = f["held_out"]
         print(f"\n== {name} (C={f['C']}) grouped-CV accuracy {f['grouped_cv_accuracy']:.3f}, "
               f"held-out accuracy {held['accuracy']:.3f} on {held['n']}")
@@ -198,8 +228,8 @@ def _print(figures: dict[str, object]) -> None:
         for label, row in held["per_intent"].items():
             print(f"{label:<11} {row['precision']:>9.3f} {row['recall']:>7.3f} {row['support']:>7}")
         print("confusion (rows: gold, columns: predicted): " + " ".join(INTENTS))
-        for label, row in held["confusion"].items():
-            print(f"  {label:<11} " + " ".join(f"{row[p]:>5}" for p in INTENTS))
+        for label, counts in held["confusion"].items():
+            print(f"  {label:<11} " + " ".join(f"{counts[p]:>5}" for p in INTENTS))
         for e in held["errors"]:
             print(f"  held-out error: {e['text']!r} is {e['gold']}, labelled {e['predicted']}")
         ev = f["evaluation_questions"]

@@ -29,6 +29,7 @@ import argparse
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 
@@ -53,6 +54,20 @@ from rag.answering.sentence_scorer import SentenceScorer, load_scorer
 READ_GRID = (4, 6, 8, 10, 12, 16)
 READ_TOLERANCE = 0.005
 C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
+
+
+class Trial(TypedDict):
+    """The combination reading `read` candidates, measured out of fold (a line of the record)."""
+
+    read: int
+    sentence_C: float
+    top1: float
+    extra_share: float
+    question_C: float
+    question_log_loss: float
+    threshold: float
+    accuracy: float
+    confidence_auc: float
 
 
 class Read:
@@ -102,7 +117,7 @@ def _question_design(reads: Sequence[Read], n: int, read_probs: Sequence[np.ndar
     return Q, y, groups
 
 
-def evaluate(reads: Sequence[Read], n: int) -> dict[str, object]:
+def evaluate(reads: Sequence[Read], n: int) -> Trial:
     """Out-of-fold: the combination reading n candidates (sentence C, share, question C, threshold, accuracy)."""
     examples = [r.example for r in reads]
     trials = []
@@ -118,7 +133,7 @@ def evaluate(reads: Sequence[Read], n: int) -> dict[str, object]:
     accuracy, threshold = sweep(examples, full, list(q_oof), share)
     return {"read": n, "sentence_C": C, "top1": round(top1, 4), "extra_share": share, "question_C": qC,
             "question_log_loss": round(float(qloss), 4), "threshold": threshold, "accuracy": round(accuracy, 4),
-            "confidence_auc": _right_auc(examples, full, q_oof, share)}
+            "confidence_auc": _right_auc(examples, full, list(q_oof), share)}
 
 
 def _top1(probabilities: Sequence[np.ndarray], examples: Sequence[Example]) -> float:
@@ -163,16 +178,16 @@ def baselines(reads: Sequence[Read], scorer: SentenceScorer) -> dict[str, dict[s
     }
 
 
-def fit_final(reads: Sequence[Read], chosen: dict[str, object]) -> CombinedScorer:
-    n = int(chosen["read"])  # type: ignore[call-overload]
+def fit_final(reads: Sequence[Read], chosen: Trial) -> CombinedScorer:
+    n = int(chosen["read"])
     tops = [r.top(n) for r in reads]
-    sentence = fit_pairwise([m for _, m, _ in tops], [y for _, _, y in tops], float(chosen["sentence_C"]))  # type: ignore[arg-type]
+    sentence = fit_pairwise([m for _, m, _ in tops], [y for _, _, y in tops], float(chosen["sentence_C"]))
     probs = [sentence.softmax(m) for _, m, _ in tops]
-    Q, qy, _ = _question_design(reads, n, probs, float(chosen["extra_share"]))  # type: ignore[arg-type]
-    question = fit_lr(Q, qy, float(chosen["question_C"]))  # type: ignore[arg-type]
+    Q, qy, _ = _question_design(reads, n, probs, float(chosen["extra_share"]))
+    question = fit_lr(Q, qy, float(chosen["question_C"]))
     return CombinedScorer(reader_candidates=n, sentence=sentence, question=question,
-                          refusal_threshold=float(chosen["threshold"]),  # type: ignore[arg-type]
-                          extra_share=float(chosen["extra_share"]), max_sentences=MAX_SENTENCES)  # type: ignore[arg-type]
+                          refusal_threshold=float(chosen["threshold"]),
+                          extra_share=float(chosen["extra_share"]), max_sentences=MAX_SENTENCES)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -189,9 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     trials = [evaluate(reads, n) for n in READ_GRID]
     for t in trials:
         print(json.dumps(t))
-    best = max(float(t["accuracy"]) for t in trials)  # type: ignore[arg-type]
-    chosen = min((t for t in trials if float(t["accuracy"]) >= best - READ_TOLERANCE),  # type: ignore[arg-type]
-                 key=lambda t: int(t["read"]))  # type: ignore[call-overload]
+    best = max(float(t["accuracy"]) for t in trials)
+    chosen = min((t for t in trials if float(t["accuracy"]) >= best - READ_TOLERANCE), key=lambda t: int(t["read"]))
     compared = baselines(reads, scorer)
     combiner = fit_final(reads, chosen)
     record = {"validation_questions": len(reads), "answerable": sum(r.example.item.answerable for r in reads),

@@ -18,12 +18,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evals.gold import GoldEvidence, GoldItem, load_gold, write_items
 from newsrag.errors import InputError
 from newsrag.text import sentence_spans
 from newsrag.types import Chunk
 from rag.language.anchors import Anchor, find_anchors
+
+if TYPE_CHECKING:
+    from newsrag.protocols import Embedder
+    from newsrag.settings import Settings
 
 BLANK = "_____"
 _KIND_WEIGHT = {"date": 3, "number": 2, "name": 1}
@@ -114,14 +119,14 @@ def write_drafts(items: Sequence[GoldItem], path: Path | str) -> Path:
     return path
 
 
-def generate_drafts(settings, out: Path | str, *, articles: Path | str | None = None,
-                    limit: int | None = None, embedder=None) -> list[GoldItem]:
+def generate_drafts(settings: Settings, out: Path | str, *, articles: Path | str | None = None,
+                    limit: int | None = None, embedder: Embedder | None = None) -> list[GoldItem]:
     """Draft questions from the index in `settings` (or from `articles`, indexed into a temp dir)."""
     import shutil
     import tempfile
 
     from index.embedder import load_index_embedder
-    from index.store import open_reader
+    from index.index_reader import open_reader
 
     embedder = embedder or load_index_embedder(settings)
     tmp = None

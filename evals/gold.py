@@ -20,7 +20,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from newsrag.errors import InputError
 from newsrag.types import Article, Turn
@@ -98,11 +97,11 @@ class LocatedEvidence:
     end: int = -1
 
 
-def _strings(value: Any) -> bool:
+def _strings(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
 
 
-def _parse_evidence(value: Any, where: str, problems: list[str]) -> tuple[GoldEvidence, ...]:
+def _parse_evidence(value: object, where: str, problems: list[str]) -> tuple[GoldEvidence, ...]:
     if not isinstance(value, list):
         problems.append(f"{where}: expected 'evidence' to be a list, got {type(value).__name__}")
         return ()
@@ -126,7 +125,7 @@ def _parse_evidence(value: Any, where: str, problems: list[str]) -> tuple[GoldEv
     return tuple(out)
 
 
-def _parse_history(value: Any, where: str, problems: list[str]) -> tuple[Turn, ...]:
+def _parse_history(value: object, where: str, problems: list[str]) -> tuple[Turn, ...]:
     if not isinstance(value, list) or not all(
         isinstance(t, list) and len(t) == 2 and all(isinstance(s, str) for s in t) for t in value
     ):
@@ -135,7 +134,7 @@ def _parse_history(value: Any, where: str, problems: list[str]) -> tuple[Turn, .
     return tuple(Turn(question=q, answer=a) for q, a in value)
 
 
-def parse_item(record: Any, line: int, problems: list[str]) -> GoldItem | None:
+def parse_item(record: object, line: int, problems: list[str]) -> GoldItem | None:
     """One JSON object -> GoldItem; appends messages to `problems` and returns None if unusable."""
     where = f"line {line}"
     if not isinstance(record, dict):
@@ -178,8 +177,8 @@ def parse_item(record: Any, line: int, problems: list[str]) -> GoldItem | None:
     article = record.get("article")
     if article is not None and not (isinstance(article, str) and article.strip()):
         problems.append(f"{where}: expected 'article' as a non-empty string (an article id), got {article!r}")
-    if len(problems) > before:
-        return None
+    if len(problems) > before or not isinstance(item_id, str) or not isinstance(question, str):
+        return None  # (a non-string id or question is one of the problems)
     return GoldItem(
         id=item_id.strip(),
         question=question.strip(),
@@ -281,9 +280,9 @@ def evidence_problems(gold: GoldSet, articles: Sequence[Article]) -> list[str]:
     return problems
 
 
-def item_to_record(item: GoldItem) -> dict[str, Any]:
+def item_to_record(item: GoldItem) -> dict[str, object]:
     """GoldItem -> the JSON object of the file format (inverse of `parse_item`)."""
-    record: dict[str, Any] = {"id": item.id, "question": item.question}
+    record: dict[str, object] = {"id": item.id, "question": item.question}
     if item.history:
         record["history"] = [[t.question, t.answer] for t in item.history]
     if not item.answerable:

@@ -23,7 +23,7 @@ import math
 import re
 import string
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from newsrag.text import normalize
@@ -346,7 +346,7 @@ def summarize(scores: Sequence[QuestionScore]) -> MetricSummary:
     kept = [s for s in answered if not s.refused]  # refusals have no claims to cite
     judged_any = any(s.judge_correct is not None or s.judge_failed for s in scores)
 
-    def over(rows: Sequence[QuestionScore], fn) -> float | None:
+    def over(rows: Sequence[QuestionScore], fn: Callable[[QuestionScore], float | None]) -> float | None:
         return mean(fn(s) for s in rows) if rows else None
 
     latencies = [s.latency_ms for s in scores if s.latency_ms is not None]
@@ -371,9 +371,10 @@ def summarize(scores: Sequence[QuestionScore]) -> MetricSummary:
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
         judge_correctness=over([s for s in answered_ok if s.judge_correct is not None],
-                               lambda s: float(s.judge_correct))
+                               lambda s: 1.0 if s.judge_correct else 0.0)
         if judged_any else None,
-        judge_faithfulness=over([s for s in kept if s.judge_faithful is not None], lambda s: float(s.judge_faithful))
+        judge_faithfulness=over([s for s in kept if s.judge_faithful is not None],
+                                lambda s: 1.0 if s.judge_faithful else 0.0)
         if judged_any else None,
         judge_failures=sum(1 for s in scores if s.judge_failed),
         errors=sum(1 for s in scores if s.error),

@@ -23,7 +23,6 @@ judged on which sentences it quotes).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -43,12 +42,10 @@ READERDATA = Path(__file__).resolve().parent / "readerdata"
 
 def _detokenizer() -> Callable[[list[str]], str]:
     # The one detokeniser of the Penn Treebank spacing both sets use lives in the TrecQA build script,
-    # which runs on its own with the standard library; it is loaded from there rather than copied.
-    spec = importlib.util.spec_from_file_location("trecqa_build", READERDATA / "trecqa_test" / "build.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.detokenize  # type: ignore[no-any-return]
+    # which runs on its own with the standard library; it is imported from there rather than copied.
+    from evals.readerdata.trecqa_test.build import detokenize
+
+    return detokenize
 
 
 def clapnq_items(folder: Path) -> list[GoldItem]:

@@ -47,7 +47,7 @@ from evals.metrics import (
 )
 from evals.report import ConfigResult, EvalReport, write_report
 from newsrag.errors import InputError, NewsragError
-from newsrag.protocols import ChatModel, Embedder, IndexReader
+from newsrag.protocols import AssistantService, ChatModel, Embedder, IndexReader
 from newsrag.settings import PROJECT_ROOT, Settings, configured_answerer
 from newsrag.types import Answer, AskOptions, Chunk, Passage
 
@@ -200,7 +200,7 @@ class _Workspace:
     root: Path
 
 
-def _assistant(config: EvalConfig, ws: _Workspace):
+def _assistant(config: EvalConfig, ws: _Workspace) -> AssistantService:
     from rag.assistant import Assistant
 
     # Only the "llm" configuration gets a chat model (a GGUF would otherwise load for nothing):
@@ -208,7 +208,7 @@ def _assistant(config: EvalConfig, ws: _Workspace):
     backend = configured_answerer(ws.settings).llm if config.answerer == "llm" else None
     no_llm = {"answerer": "offline", "llm_base_url": None, "llm_gguf_path": None}
     update = {"answerer": backend} if backend else no_llm
-    settings = ws.settings.model_copy(update={**update, "retrieval_mode": config.retrieval_mode})
+    settings = ws.settings.model_copy(update={**update, "retrieval_mode": config.product_mode})
     return Assistant.from_settings(settings, embedder=ws.embedder, reader=ws.reader)
 
 
@@ -244,7 +244,7 @@ def _run_retrieval(config: EvalConfig, ws: _Workspace) -> list[QuestionScore]:
     scores = []
     for ctx in ws.contexts:
         t0 = time.perf_counter()
-        found = retriever.retrieve(retrieval_query(ctx.item), mode=config.retrieval_mode)
+        found = retriever.retrieve(retrieval_query(ctx.item), mode=config.product_mode)
         scores.append(score_retrieval(ctx, found.passages, ws.chunks, (time.perf_counter() - t0) * 1000))
     return scores
 
@@ -268,8 +268,8 @@ def _run_baseline(config: EvalConfig, ws: _Workspace) -> tuple[list[QuestionScor
 def build_workspace(settings: Settings, gold_items: Sequence[GoldItem], articles_dir: Path, root: Path,
                      embedder: Embedder | None) -> tuple[_Workspace, float, list[str]]:
     from index.embedder import load_index_embedder
+    from index.index_reader import open_reader
     from index.pipeline import Indexer
-    from index.store import open_reader
 
     ws_settings = settings.model_copy(update={"data_dir": root / "data", "chroma_url": None})
     embedder = embedder or load_index_embedder(ws_settings)

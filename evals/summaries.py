@@ -60,7 +60,7 @@ def evaluate(rows: Sequence[dict[str, str]], work: Path) -> dict[str, object]:
 
     from evals.devset import build_index
     from index.embedder import load_query_embedder
-    from index.store import open_reader
+    from index.index_reader import open_reader
     from newsrag.settings import Settings
     from rag.jobs.catalog import Catalog
     from rag.jobs.extractive_summary import article_sentences, choose_sentences
@@ -81,7 +81,9 @@ def evaluate(rows: Sequence[dict[str, str]], work: Path) -> dict[str, object]:
     by_url = {e.article.url: e for e in catalog.entries()}
     scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
     grid = [f"position weight {w}" for w in POSITION_GRID]
-    scores = {half: {s: {m: [] for m in METRICS} for s in (*SYSTEMS, *grid)} for half in ("dev", "test")}
+    # half ("dev", "test") -> system -> ROUGE metric -> one F-measure per article
+    scores: dict[str, dict[str, dict[str, list[float]]]] = {
+        half: {s: {m: [] for m in METRICS} for s in (*SYSTEMS, *grid)} for half in ("dev", "test")}
     missing = 0
     for r in rows:
         entry = by_url.get(r["url"])

@@ -2,6 +2,9 @@
 
 `load_index_embedder(settings)` returns the torch embedder (also a `SpanEmbedder`, for
 late-chunked sentence vectors), one shared instance per model name per process.
+`pending_index_embedder(settings)` is the same embedder not loaded yet: its name and backend
+without the model, and how to load it, so the indexer checks the index and plans a run from
+the manifest first and a run with nothing to embed never imports torch (`index/pipeline.py`).
 `load_query_embedder(settings)` returns what the query path uses: the NumPy run of the
 same model (`index/numpy_embedder.py`: no torch import, a start in well under a second)
 when `settings.query_embedder` allows it and the model's layout is one it reproduces,
@@ -24,7 +27,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -169,6 +173,23 @@ def load_index_embedder(settings: Settings) -> SentenceTransformerEmbedder:
             embedder.batch_size = settings.embed_batch_size
             embedder.query_threads = settings.query_threads
         return embedder
+
+
+@dataclass(frozen=True)
+class PendingEmbedder:
+    """An embedder not loaded yet: the name and backend it will record in the index, and how
+    to load it. What to embed is known only once a run has compared its files with the
+    manifest; `load` is called then, and only when there is something to embed."""
+
+    name: str
+    backend: str
+    load: Callable[[], Embedder]
+
+
+def pending_index_embedder(settings: Settings) -> PendingEmbedder:
+    """`load_index_embedder(settings)`, deferred until `load()` (no torch import before)."""
+    return PendingEmbedder(settings.embedding_model, SentenceTransformerEmbedder.backend,
+                           lambda: load_index_embedder(settings))
 
 
 def load_query_embedder(settings: Settings) -> Embedder:

@@ -21,9 +21,9 @@ Deliberately left out: repairing anything (the next `Indexer.index` run does tha
 
 from __future__ import annotations
 
+from index.chroma_store import ChromaIndex
 from index.lexical import LexicalIndex, corpus_key, lexical_folder
 from index.manifest import Manifest
-from index.store import ChromaIndex
 from newsrag.settings import Settings
 
 

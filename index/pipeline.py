@@ -18,6 +18,14 @@ One run (`Indexer.index(paths)`), under a process lock (`index/lock.py`):
    manifest first, then Chroma. Either way a crash leaves only Chroma extras (deleted by
    the next reconcile) or manifest articles with missing chunks (re-embedded by it).
 
+The embedding model is loaded only when there is something to embed: before the run when
+`needs_indexing` (stat and manifest only) sees work, so a model that cannot load changes
+nothing, else when step 3 finds some (a repair). The checks of an existing index (model
+name, backend) and the plan need only the manifest, so a run over an unchanged folder never
+imports torch (`index.embedder.PendingEmbedder`). The name and backend a pending embedder
+declares are checked again against the loaded model, which is what the manifest records
+beside the vectors it writes.
+
 `index.invariants.check_invariants(settings)` names every broken invariant; tests use it after crashes.
 
 Deliberately left out: parallel embedding processes and file watching. One writer at a
@@ -34,22 +42,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.article_files import discover_files, load_articles
+from index.chroma_store import ChromaIndex
 from index.chunker import Chunker
 from index.dates import DATES_VERSION, find_date_mentions
-from index.duplicates import group_duplicates
+from index.embedder import PendingEmbedder
 from index.lexical import remove_other_lexical, write_lexical
 from index.lock import IndexLock
 from index.manifest import FileRecord, Manifest, StoredArticle, content_hash, file_sha256, is_under
 from index.progress import IndexProgress, ProgressCallback, StageClock, emit
 from index.sentences import embed_chunks
-from index.store import ChromaIndex
 from newsrag.errors import IndexStateError, InputError, NewsragError
 from newsrag.protocols import Embedder, SpanEmbedder, same_vectors
 from newsrag.settings import Settings
 from newsrag.tuning import DuplicateTuning
-from newsrag.types import Article, FileNote, FileProblem, IndexReport
+from newsrag.types import Article, FileMessage, IndexReport
 
-__all__ = ["Indexer", "IndexProgress", "needs_indexing", "discover_files"]
+__all__ = ["Indexer", "IndexProgress", "needs_indexing"]
 
 REBUILD_FIX = "re-index everything with the new model: `newsrag index --rebuild <folder>`"
 
@@ -65,19 +74,12 @@ def _resolved(path: str | Path) -> str:
     return str(Path(path).resolve())
 
 
-def discover_files(paths: Sequence[str | Path]) -> list[str]:
-    """The files a run over `paths` considers (resolved): the loader's own walk."""
-    from index.loaders import discover_files as loader_discover
-
-    return sorted(_resolved(p) for p in loader_discover([Path(p) for p in paths]))
-
-
 @dataclass(frozen=True)
 class _Loaded:
     occurrences: tuple[tuple[Article, str], ...]  # (article, resolved file), duplicates kept
-    problems: tuple[FileProblem, ...]
+    problems: tuple[FileMessage, ...]
     files_seen: tuple[str, ...]
-    notes: tuple[FileNote, ...] = ()
+    notes: tuple[FileMessage, ...] = ()
 
     @property
     def article_count(self) -> int:
@@ -96,26 +98,35 @@ class _Plan:
 
 
 class Indexer:
-    def __init__(self, settings: Settings, embedder: Embedder, chunker: Chunker | None = None) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder | PendingEmbedder,
+                 chunker: Chunker | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder
+        self._embedder = embedder  # a PendingEmbedder is loaded by `embedder`, on first use
         self.chunker = chunker or Chunker.from_settings(settings)
         self.clock = StageClock()  # per run; see IndexReport.stages
         self.tuning = DuplicateTuning()
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Indexer:
-        """An indexer embedding with `embedder`, or with the torch one when none is given, when
-        late sentence vectors need span pooling it lacks, or when it is the query path's NumPy
-        embedder (the same vectors, but 3x slower than torch on long batches)."""
+        """An indexer embedding with `embedder`, or with the torch one (`load_index_embedder`,
+        loaded only when a run has something to embed) in three cases: none is given, late
+        sentence vectors need span pooling `embedder` lacks, or `embedder` is the query path's
+        NumPy one (the same vectors, but 3x slower than torch on long batches). The web UI hands
+        over the assistant's query embedder, so its uploads are indexed by torch too."""
+        from index.embedder import pending_index_embedder
         from index.numpy_embedder import BACKEND as NUMPY_BACKEND
 
         if (embedder is None or embedder.backend == NUMPY_BACKEND
                 or (settings.sentence_vectors == "late" and not isinstance(embedder, SpanEmbedder))):
-            from index.embedder import load_index_embedder
-
-            embedder = load_index_embedder(settings)
+            return cls(settings, pending_index_embedder(settings))
         return cls(settings, embedder)
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder; a pending one is loaded here, when a run first has something to embed."""
+        if isinstance(self._embedder, PendingEmbedder):
+            self._embedder = self._embedder.load()
+        return self._embedder
 
     @property
     def write_batch_chunks(self) -> int:
@@ -128,14 +139,12 @@ class Indexer:
         `load_articles` keeps one Article per id (the first path); the indexer also needs
         the other paths, for deletion scope and to report where a story came from.
         """
-        from index.loaders import discover_files as loader_discover, load_articles
-
         max_bytes = self.settings.max_file_bytes
-        files = loader_discover(paths)
+        files = discover_files(paths)
         found_in: list[Path] = [p for p in paths if not any(is_under(str(f), [_resolved(p)]) for f in files)]
         occurrences: list[tuple[Article, str]] = []
-        problems: list[FileProblem] = []
-        notes: list[FileNote] = []
+        problems: list[FileMessage] = []
+        notes: list[FileMessage] = []
         if found_in:  # missing paths, empty folders, unsupported single files: the loader's words
             problems.extend(load_articles(found_in, max_bytes).problems)
         every = max(1, len(files) // 20)  # about 20 load events, whatever the corpus size
@@ -150,11 +159,14 @@ class Indexer:
 
     def index(self, paths: Sequence[str | Path], progress: ProgressCallback | None = None,
               rebuild: bool = False) -> IndexReport:
-        started = time.perf_counter()
         if not paths:
             raise InputError("expected at least one file or folder to index, got none",
                              fix="name a folder, e.g. `newsrag index seeds/`")
         folders = [Path(p) for p in paths]
+        if isinstance(self._embedder, PendingEmbedder) and (rebuild or needs_indexing(self.settings, folders)):
+            # Work ahead: load the model before the index is touched, so one that cannot load changes nothing.
+            self._embedder = self._embedder.load()
+        started = time.perf_counter()
         roots = [_resolved(p) for p in folders]
         with IndexLock(self.settings.data_dir):
             manifest = Manifest(self.settings.manifest_path)
@@ -166,29 +178,21 @@ class Indexer:
     def _run(self, manifest: Manifest, paths: Sequence[Path], roots: list[str], progress: ProgressCallback | None,
              rebuild: bool, started: float) -> IndexReport:
         settings = self.settings
-        indexed_with = manifest.get_meta("embedding_model")
-        if indexed_with and indexed_with != self.embedder.name and not rebuild:
-            raise IndexStateError(
-                f"expected embedding model {indexed_with!r} (the index at {settings.index_location} was built "
-                f"with it), got {self.embedder.name!r}",
-                fix=f"{REBUILD_FIX}, or set NEWSRAG_EMBEDDING_MODEL={indexed_with}",
-            )
-        # Indexes written before the backend was recorded were all written by torch.
-        indexed_by = manifest.get_meta("embedding_backend") or "torch"
-        if indexed_with and not same_vectors(indexed_by, self.embedder.backend) and not rebuild:
-            raise IndexStateError(
-                f"expected vectors like the index's (written by the {indexed_by!r} backend), got an embedder "
-                f"with the {self.embedder.backend!r} backend, whose vectors differ",
-                fix=REBUILD_FIX,
-            )
+        wanted = self._embedder  # a pending one: the name and backend it declares, the model not loaded
+        refusal = None if rebuild else self._refusal(manifest, wanted)
+        if (refusal is not None and isinstance(wanted, PendingEmbedder)
+                and wanted.name == manifest.get_meta("embedding_model")):
+            wanted = self.embedder  # the index's model declared on another backend: the loaded one decides
+            refusal = self._refusal(manifest, wanted)
+        if refusal is not None:
+            raise refusal
         if rebuild:
             ChromaIndex.drop(settings)
             manifest.clear()
         chroma = ChromaIndex.open_for_write(settings)
-        manifest.set_meta({
-            "embedding_model": self.embedder.name,
-            "embedding_backend": self.embedder.backend,
-            "embedding_dimension": str(self.embedder.dimension),
+        manifest.set_meta({  # recorded again, with the dimension, by the model that embeds (`_embed_and_write`)
+            "embedding_model": wanted.name,
+            "embedding_backend": wanted.backend,
             "chunking": self.chunker.signature,
             "sentence_vectors": self.settings.sentence_vectors,
             "run_state": "running",
@@ -236,6 +240,28 @@ class Indexer:
         )
         emit(progress, "done", 1, 1, f"{report.chunks_total} chunks, {embedded} embedded")
         return report
+
+    def _refusal(self, manifest: Manifest, embedder: Embedder | PendingEmbedder) -> IndexStateError | None:
+        """Why `embedder` may not add to the index: the index was built with another model, or with
+        a backend whose vectors differ; None when they match or the index has none recorded."""
+        indexed_with = manifest.get_meta("embedding_model")
+        if not indexed_with:
+            return None
+        if indexed_with != embedder.name:
+            return IndexStateError(
+                f"expected embedding model {indexed_with!r} (the index at {self.settings.index_location} was "
+                f"built with it), got {embedder.name!r}",
+                fix=f"{REBUILD_FIX}, or set NEWSRAG_EMBEDDING_MODEL={indexed_with}",
+            )
+        # Indexes written before the backend was recorded were all written by torch.
+        indexed_by = manifest.get_meta("embedding_backend") or "torch"
+        if not same_vectors(indexed_by, embedder.backend):
+            return IndexStateError(
+                f"expected vectors like the index's (written by the {indexed_by!r} backend), got an embedder "
+                f"with the {embedder.backend!r} backend, whose vectors differ",
+                fix=REBUILD_FIX,
+            )
+        return None
 
     def _reconcile(self, manifest: Manifest, chroma: ChromaIndex, progress: ProgressCallback | None) -> set[str]:
         """Delete Chroma chunks the manifest does not vouch for; return articles to re-embed."""
@@ -319,6 +345,14 @@ class Indexer:
             items = [dataclasses.replace(item, dates=find_date_mentions(item.article)) for item in items]
         total = sum(len(i.chunks) for i in items)
         emit(progress, "embed", 0, total, f"embedding {total} chunks of {len(items)} articles")
+        if items:
+            with self.clock.stage("model"):  # loads a pending embedder: there is something to embed
+                embedder = self.embedder
+            # Stored vectors must match the loaded model's, not only what a pending one declared.
+            if manifest.chunk_count() and (refusal := self._refusal(manifest, embedder)) is not None:
+                raise refusal
+            manifest.set_meta({"embedding_model": embedder.name, "embedding_backend": embedder.backend,
+                               "embedding_dimension": str(embedder.dimension)})
         done = 0
         batch: list[StoredArticle] = []
         for n, item in enumerate(items):
@@ -360,6 +394,8 @@ class Indexer:
         """
         if manifest.get_meta("groups_generation") == manifest.generation():
             return
+        from index.duplicates import group_duplicates  # datasketch (and SciPy): 0.4 s, only when regrouping
+
         articles = manifest.articles()
         emit(progress, "duplicates", 0, len(articles), f"looking for republished copies among {len(articles)} articles")
         groups = group_duplicates(articles, self.tuning)
@@ -417,7 +453,7 @@ def needs_indexing(settings: Settings, paths: Sequence[str | Path]) -> bool:
         recorded = {p: r for p, r in manifest.files().items() if is_under(p, roots)}
     finally:
         manifest.close()
-    current = discover_files(paths)
+    current = [str(f) for f in discover_files([Path(p) for p in paths])]  # resolved, as recorded
     if set(current) != set(recorded):
         return True
     for path in current:

@@ -2,8 +2,8 @@
 answerer, support checker, reranker, and the assistant the UI, the CLI and conversations call.
 
 Implementations: `index/embedder.py` (sentence-transformers, also a span embedder for
-late-chunked sentence vectors), `index/store.py` (Chroma through llama-index plus the
-manifest), `rag/llm/chat_models.py` (OpenAI-compatible, llama.cpp), `rag/answering/` (the
+late-chunked sentence vectors), `index/index_reader.py` (Chroma's nearest neighbours joined
+with the manifest), `rag/llm/chat_models.py` (OpenAI-compatible, llama.cpp), `rag/answering/` (the
 offline and the LLM answerer), `rag/checking/support_checker.py`
 (`SupportChecker`), `rag/retrieval/reranker.py` (`CrossEncoderReranker`), `rag/assistant.py`
 (`Assistant`). Tests use the fakes in `tests/fakes.py` (and `FakeAssistant` in

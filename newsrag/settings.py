@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=7860, ge=0, le=65535)
     auth: str | None = None  # "user:pass" for basic auth
+    # The Bearer key the OpenAI-compatible API and MCP over HTTP require (service/api_key.py);
+    # unset, they require "user:pass" when `auth` is set, and nothing otherwise.
+    api_key: str | None = None
 
     @field_validator("auth")
     @classmethod

@@ -8,8 +8,8 @@ other numbers without patching a module.
 
 Two kinds of field:
 - numbers a user can set (`NEWSRAG_TOP_K`, `NEWSRAG_CHUNK_TOKENS`, ...) have no default
-  here: their one default is in `newsrag/settings.py`, and `Tuning.from_settings` (or the
-  group's own `from_settings`) copies them in;
+  here: their one default is in `newsrag/settings.py`, and the group's own `from_settings`
+  copies them in;
 - numbers nobody sets at run time have their one default here.
 
 Deliberately left out:
@@ -229,22 +229,3 @@ class DisagreementTuning:
 
     candidates: int = 12  # retrieved sentences most similar to the question, other than the cited ones
     max_disagreements: int = 2  # pairs shown per answer, the most probable first
-
-
-@dataclass(frozen=True)
-class Tuning:
-    """All groups together, for the code that builds the pipeline from Settings."""
-
-    chunking: ChunkingTuning
-    retrieval: RetrievalTuning
-    answering: AnsweringTuning = AnsweringTuning()
-    conversation: ConversationTuning = ConversationTuning()
-    checking: CheckingTuning = CheckingTuning()
-    cleaning: CleaningTuning = CleaningTuning()
-    duplicates: DuplicateTuning = DuplicateTuning()
-    timeline: TimelineTuning = TimelineTuning()
-    disagreement: DisagreementTuning = DisagreementTuning()
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Tuning:
-        return cls(chunking=ChunkingTuning.from_settings(settings), retrieval=RetrievalTuning.from_settings(settings))

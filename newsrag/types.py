@@ -427,16 +427,10 @@ class AskOptions:
 
 
 @dataclass(frozen=True)
-class FileProblem:
-    """A file (or record) that could not be indexed, and why, in user terms."""
-
-    path: str
-    message: str
-
-
-@dataclass(frozen=True)
-class FileNote:
-    """Something the user should know about a file that was indexed, e.g. the legacy encoding it was read in."""
+class FileMessage:
+    """What the user should know about one file (or record), in user terms: why it could not be
+    indexed (a run's `problems`), or a remark on one that was (its `notes`: the legacy encoding
+    it was read in, ...)."""
 
     path: str
     message: str
@@ -459,6 +453,6 @@ class IndexReport:
     chunks_total: int
     chunks_embedded: int
     seconds: float
-    problems: tuple[FileProblem, ...] = ()
+    problems: tuple[FileMessage, ...] = ()
     stages: tuple[StageTime, ...] = ()  # where the time went, in pipeline order
-    notes: tuple[FileNote, ...] = ()  # files indexed with a remark (decoded from Windows-1252, ...)
+    notes: tuple[FileMessage, ...] = ()  # files indexed with a remark (decoded from Windows-1252, ...)

@@ -92,7 +92,7 @@ def _ms(start: float) -> float:
 
 
 def _read_status(settings: Settings) -> IndexStatus:
-    from index.store import read_status
+    from index.index_reader import read_status
 
     return read_status(settings)
 
@@ -161,7 +161,7 @@ class Assistant:
         def open_reader(emb: Embedder) -> IndexReader:
             if reader is not None:
                 return reader
-            from index.store import open_reader as _open
+            from index.index_reader import open_reader as _open
 
             return _open(settings, emb)
 

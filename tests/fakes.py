@@ -11,7 +11,8 @@
 - `FakeChatModel` (protocols.ChatModel): scripted output (a text, the exact deltas, or a
   function of the prompt), optionally failing after some characters, optionally slow.
 
-Each is held to the same contract suite as the real part it stands for:
+Each fake subclasses the Protocol it stands for, so mypy (which checks this file) holds its
+signatures to the Protocol's, and each is held to the same contract suite as the real part it stands for:
 `tests/index/test_embedder_contract.py`, `tests/index/test_reader_contract.py`,
 `tests/rag/test_chat_model_contract.py`, `tests/rag/test_sentence_reader_contract.py`.
 (`FakeAssistant`, the UI's stand-in for the whole
@@ -32,6 +33,7 @@ import numpy as np
 
 from newsrag.errors import BackendError
 from newsrag.filters import article_matches
+from newsrag.protocols import ChatModel, IndexReader, SpanEmbedder
 from newsrag.settings import Settings
 from newsrag.text import content_terms
 from newsrag.types import (
@@ -44,12 +46,12 @@ from newsrag.types import (
     Passage,
     SearchFilter,
 )
-from rag.answering.sentence_reader import ReaderInput
+from rag.answering.sentence_reader import ReaderInput, SentenceReader
 
 # --------------------------------------------------------------------------- embedder
 
 
-class HashEmbedder:
+class HashEmbedder(SpanEmbedder):
     """Bag-of-words embedder with hash-seeded word vectors (implements protocols.SpanEmbedder)."""
 
     backend = "hash"
@@ -99,7 +101,7 @@ class HashEmbedder:
 
 def load_articles_in(paths: Sequence[Path]) -> list[Article]:
     """The articles under `paths` as the indexer loads them (real loader and cleaning)."""
-    from index.loaders import load_articles
+    from index.article_files import load_articles
 
     return list(load_articles(list(paths), max_file_bytes=20_000_000).articles)
 
@@ -111,7 +113,7 @@ def chunk_articles(articles: Sequence[Article], chunk_tokens: int = 192, overlap
     return [c for a in articles for c in chunk_article(a, chunk_tokens, overlap)]
 
 
-class FakeIndexReader:
+class FakeIndexReader(IndexReader):
     """In-memory IndexReader (implements protocols.IndexReader)."""
 
     def __init__(self, articles: Sequence[Article], chunks: Sequence[Chunk], embedder: HashEmbedder) -> None:
@@ -204,7 +206,7 @@ class FakeIndexReader:
 Script = str | Sequence[str] | Callable[[str, str], str]
 
 
-class FakeChatModel:
+class FakeChatModel(ChatModel):
     """A ChatModel with scripted output (implements protocols.ChatModel).
 
     `output` is the reply: a text (streamed in deltas of `delta_chars`), the exact deltas
@@ -259,7 +261,7 @@ class FakeChatModel:
 # --------------------------------------------------------------------------- sentence reader
 
 
-class OverlapSentenceReader:
+class OverlapSentenceReader(SentenceReader):
     """Scores a sentence by the question's content words it states (implements `SentenceReader`).
 
     logit = 4 * share of the question's content words in the sentence - 2: a sentence stating

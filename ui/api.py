@@ -45,14 +45,15 @@ def parse_history(history: object) -> tuple[Turn, ...]:
     return tuple(turns)
 
 
-def make_ask_endpoint(assistant: AssistantService, settings: Settings) -> Callable[..., dict]:
+def make_ask_endpoint(assistant: AssistantService, settings: Settings) -> Callable[..., dict[str, object]]:
+    # list[object] and dict[str, object] describe the endpoint to Gradio exactly as bare list and dict did
     def ask(
         question: str,
-        history: list | None = None,
+        history: list[object] | None = None,
         top_k: int = 0,
         answerer: str = "",
         strict: bool = False,
-    ) -> dict:
+    ) -> dict[str, object]:
         """Answer `question` from the indexed articles; returns the Answer as JSON.
 
         top_k 0 and answerer "" keep the server's settings; strict drops unsupported sentences.
@@ -68,6 +69,7 @@ def make_ask_endpoint(assistant: AssistantService, settings: Settings) -> Callab
             answer = assistant.ask(question or "", turns, options)
         except NewsragError as exc:
             raise gr.Error(exc.user_text, print_exception=False) from exc
-        return to_jsonable(answer)
+        reply: dict[str, object] = to_jsonable(answer)  # a dataclass becomes a JSON object
+        return reply
 
     return ask

@@ -15,7 +15,7 @@ frame later re-applies their server-side initial values, so a value typed in tha
 with it. The ask event takes every control as an input, so a question uses exactly the
 values the controls show when it is asked.
 
-Each browser tab keeps its own `Conversation` in a `gr.State`. The events call
+Each browser tab keeps its own `ChatPage` in a `gr.State`. The events call
 `ui.handlers.ChatHandlers`; all HTML comes from `ui.render` / `ui.panels`, which escape
 every untrusted string; the Chatbot shows it with markdown off and Gradio's sanitizer
 on as a second fence. `/ask` (ui/api.py) is the one public API endpoint.
@@ -26,7 +26,12 @@ the index (that is `index/`; uploads call the Indexer and then `assistant.refres
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Literal, TypedDict
+
 import gradio as gr
+from gradio.blocks import Block
+from gradio.events import api  # `gr.api` is left out of gradio's __all__
 
 from newsrag.protocols import AssistantService
 from newsrag.settings import Settings, configured_answerer
@@ -34,9 +39,18 @@ from ui import panels, render, render_research
 from ui.api import make_ask_endpoint
 from ui.handlers import ChatHandlers, IndexFiles
 from ui.options import answerer_choices
-from ui.state import Conversation
+from ui.state import ChatPage
 from ui.styles import SCROLL_TO_QUOTE_JS, TOGGLE_SETTINGS_JS
 from ui.uploads import ALLOWED_SUFFIXES
+
+
+class _Event(TypedDict):
+    """What the triggers of one event share: the listener's keywords."""
+
+    fn: Callable[..., object]
+    inputs: list[Block]
+    outputs: Block | list[Block]
+    api_visibility: Literal["public", "private", "undocumented"]
 
 
 def pick_example(evt: gr.SelectData) -> str:
@@ -50,8 +64,9 @@ def build_app(assistant: AssistantService, settings: Settings, *, index_files: I
     choices = answerer_choices(settings)
     has_llm = len(choices) > 1
 
-    with gr.Blocks(title="newsrag: sourced answers from your news articles", analytics_enabled=False) as demo:
-        conv = gr.State(Conversation())
+    demo = gr.Blocks(title="newsrag: sourced answers from your news articles", analytics_enabled=False)
+    with demo:
+        conv = gr.State(ChatPage())
         gr.HTML(
             "<h1>newsrag</h1><p>Ask about the indexed news articles. Every sentence cites its source; "
             "⚠ marks a sentence its sources do not clearly support.</p>",
@@ -137,9 +152,9 @@ def build_app(assistant: AssistantService, settings: Settings, *, index_files: I
         settings_button.click(None, None, None, js=TOGGLE_SETTINGS_JS, api_visibility="private")
         # The settings travel with each question as inputs (read from the controls when it is
         # asked), never through state another event updates.
-        ask_inputs = [question, conv, answerer, top_k, strict, sources, date_from, date_to]
-        ask_outputs = [chatbot, conv, sources_panel, why_panel, question]
-        ask_event = dict(fn=handlers.respond, inputs=ask_inputs, outputs=ask_outputs, api_visibility="private")
+        ask_inputs: list[Block] = [question, conv, answerer, top_k, strict, sources, date_from, date_to]
+        ask_outputs: list[Block] = [chatbot, conv, sources_panel, why_panel, question]
+        ask_event = _Event(fn=handlers.respond, inputs=ask_inputs, outputs=ask_outputs, api_visibility="private")
         question.submit(**ask_event)
         send.click(**ask_event)
         chatbot.example_select(
@@ -149,8 +164,8 @@ def build_app(assistant: AssistantService, settings: Settings, *, index_files: I
             api_visibility="private",
         ).then(**ask_event)
         # The timeline uses the settings panel's source and date filters, read when it is asked for.
-        timeline_event = dict(fn=handlers.timeline, inputs=[timeline_query, sources, date_from, date_to],
-                              outputs=timeline_panel, api_visibility="private")
+        timeline_event = _Event(fn=handlers.timeline, inputs=[timeline_query, sources, date_from, date_to],
+                                outputs=timeline_panel, api_visibility="private")
         timeline_query.submit(**timeline_event)
         timeline_go.click(**timeline_event)
         new_chat.click(handlers.new_chat, None, ask_outputs, api_visibility="private")
@@ -164,5 +179,5 @@ def build_app(assistant: AssistantService, settings: Settings, *, index_files: I
         demo.load(handlers.status, None, status_panel, api_visibility="private")
         demo.load(handlers.index_line, None, index_line, api_visibility="private")
         demo.load(handlers.examples_update, None, chatbot, api_visibility="private")
-        gr.api(make_ask_endpoint(assistant, settings), api_name="ask")
+        api(make_ask_endpoint(assistant, settings), api_name="ask")
     return demo

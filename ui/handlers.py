@@ -25,7 +25,7 @@ from newsrag.settings import Settings
 from newsrag.types import Answer, Article, IndexReport
 from ui import panels, render, render_research
 from ui.options import build_options
-from ui.state import Bubble, Conversation
+from ui.state import Bubble, ChatPage
 from ui.uploads import save_uploads, uploads_dir
 
 log = logging.getLogger(__name__)
@@ -45,9 +45,9 @@ IndexFiles = Callable[[Sequence[Path], ProgressCallback], IndexReport]
 # What an event returns for one output besides a new value: Gradio's `gr.skip()` ("leave it
 # as it is") or `gr.update(...)` (change some of its properties), both plain dicts to Gradio.
 Update = dict[str, object]
-Messages = list[dict[str, str]]  # the Chatbot's value (ui.state.Conversation.messages)
+Messages = list[dict[str, str]]  # the Chatbot's value (ui.state.ChatPage.messages)
 # (chat, conversation, sources panel, why panel, question box): what every chat event returns.
-ChatOutputs = tuple[Messages, Conversation, str | Update, str | Update, str | Update]
+ChatOutputs = tuple[Messages, ChatPage, str | Update, str | Update, str | Update]
 
 
 def default_index_files(settings: Settings, assistant: AssistantService) -> IndexFiles:
@@ -105,7 +105,7 @@ class ChatHandlers:
     def respond(
         self,
         question: str,
-        conv: Conversation | None,
+        conv: ChatPage | None,
         answerer: str,
         top_k: float,
         strict: bool,
@@ -114,7 +114,7 @@ class ChatHandlers:
         date_to: str,
     ) -> Iterator[ChatOutputs]:
         """Streams (chat, conversation, sources, why, question box) as the answer grows."""
-        conv = conv or Conversation()
+        conv = conv or ChatPage()
         question = (question or "").strip()
         if not question:
             gr.Warning("Type a question first.")
@@ -140,7 +140,7 @@ class ChatHandlers:
         partial = ""
         answer: Answer | None = None
         try:
-            for item in self.assistant.stream(question, conv.turns, options):
+            for item in self.assistant.stream(question, conv.conversation.turns, options):
                 if isinstance(item, Answer):
                     answer = item
                 elif item:
@@ -187,7 +187,7 @@ class ChatHandlers:
             return render.error_html(f"The timeline failed ({type(exc).__name__}: {exc}); try again.")
 
     def new_chat(self) -> ChatOutputs:
-        empty = Conversation()
+        empty = ChatPage()
         return [], empty, render.sources_html(None, self.article), panels.why_html(None), ""
 
     # ----------------------------------------------------------------- uploads

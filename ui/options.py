@@ -58,7 +58,7 @@ def build_options(
             fix="set NEWSRAG_LLM_BASE_URL or NEWSRAG_LLM_GGUF_PATH, or use the offline answerer",
         )
     k = None
-    if top_k is not None and top_k != "":
+    if top_k is not None:
         k = int(top_k)
         if not 1 <= k <= 50:
             raise InputError(f"expected 1 to 50 passages, got {k}", fix="choose a number in that range")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import PurePath
 
-from newsrag.types import Answer, FileProblem, IndexReport, IndexStatus
+from newsrag.types import Answer, FileMessage, IndexReport, IndexStatus
 from ui.escape import esc
 from ui.render import error_html, file_label, snippet
 
@@ -117,7 +117,7 @@ def _groups_html(status: IndexStatus) -> str:
             f'{"s" if len(status.duplicate_groups) != 1 else ""}</span></div><ol class="nr-groups">{groups}</ol>')
 
 
-def problems_html(problems: Iterable[FileProblem]) -> str:
+def problems_html(problems: Iterable[FileMessage]) -> str:
     """One line per refused file; server folders are cut from names and messages."""
     items = "".join(
         f'<li><span class="nr-file">{esc(file_label(p.path))}</span>: {esc(_without_folders(p))}</li>'
@@ -126,14 +126,14 @@ def problems_html(problems: Iterable[FileProblem]) -> str:
     return f'<ul class="nr-problems">{items}</ul>' if items else ""
 
 
-def _without_folders(problem: FileProblem) -> str:
+def _without_folders(problem: FileMessage) -> str:
     folder = str(PurePath(problem.path).parent)
     if folder in ("", "."):
         return problem.message
     return problem.message.replace(folder.rstrip("/\\") + "/", "").replace(folder, "")
 
 
-def report_html(report: IndexReport | None, problems: Sequence[FileProblem] = (), saved: Sequence[str] = ()) -> str:
+def report_html(report: IndexReport | None, problems: Sequence[FileMessage] = (), saved: Sequence[str] = ()) -> str:
     """What an upload did: files kept, index counts, and every file that was refused."""
     all_problems = list(problems) + (list(report.problems) if report else [])
     parts = ['<div class="nr-report">']
@@ -158,7 +158,7 @@ def report_html(report: IndexReport | None, problems: Sequence[FileProblem] = ()
         parts.append(problems_html(all_problems))
     if report is not None and report.notes:
         items = "".join(f'<li><span class="nr-file">{esc(file_label(n.path))}</span>: '
-                        f'{esc(_without_folders(FileProblem(n.path, n.message)))}</li>' for n in report.notes)
+                        f'{esc(_without_folders(FileMessage(n.path, n.message)))}</li>' for n in report.notes)
         parts.append(f'<ul class="nr-notes">{items}</ul>')
     if report is None and not all_problems and not saved:
         parts.append('<div class="nr-empty">No files were given.</div>')

@@ -249,18 +249,18 @@ def sources_html(answer: Answer | None, article: ArticleLookup) -> str:
     if answer.refused:
         if not answer.passages:
             return '<div class="nr-empty">No passage in the index came close to this question.</div>'
-        cards = "".join(passage_card(p) for p in answer.passages)
+        closest = "".join(passage_card(p) for p in answer.passages)
         return (
             '<div class="nr-sources nr-sources-refused"><div class="nr-section">'
             "Not answered: the closest passages found</div>"
-            f"{cards}</div>"
+            f"{closest}</div>"
         )
     if not answer.citations and answer.kind in ("greeting", "smalltalk"):
         return '<div class="nr-empty">Sources appear here when an answer quotes the articles.</div>'
     if not answer.citations:
         return '<div class="nr-empty">This answer cites no passage.</div>'
     articles: dict[str, Article | None] = {}
-    cards = []
+    cards: list[str] = []
     for citation in answer.citations:
         if citation.article_id not in articles:
             articles[citation.article_id] = article(citation.article_id)

@@ -1,4 +1,4 @@
-"""What one browser session remembers: its turns, the chat bubbles and the last answer.
+"""What one browser tab remembers: its conversation, the chat bubbles and the last answer.
 
 Held in a `gr.State`, so every tab has its own value and "New chat" just swaps in an
 empty one. Frozen: a handler returns a new value rather than editing the old one.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from newsrag.types import Answer, Turn
-from rag.conversation import remembered
+from newsrag.types import Answer
+from rag.conversation import Conversation
 
 
 @dataclass(frozen=True)
@@ -21,20 +21,20 @@ class Bubble:
 
 
 @dataclass(frozen=True)
-class Conversation:
-    turns: tuple[Turn, ...] = ()  # what the assistant sees as history
+class ChatPage:
+    conversation: Conversation = Conversation()  # the turns the assistant sees as history (rag/conversation.py)
     bubbles: tuple[Bubble, ...] = ()  # what the chat shows
     last_answer: Answer | None = None
 
-    def with_answer(self, question_html: str, answer: Answer, answer_html: str) -> Conversation:
+    def with_answer(self, question_html: str, answer: Answer, answer_html: str) -> ChatPage:
         return replace(
             self,
-            turns=remembered(self.turns, answer),
+            conversation=self.conversation.after(answer),
             bubbles=self.bubbles + (Bubble("user", question_html), Bubble("assistant", answer_html)),
             last_answer=answer,
         )
 
-    def with_error(self, question_html: str, error_html: str) -> Conversation:
+    def with_error(self, question_html: str, error_html: str) -> ChatPage:
         """An error is shown but not added to the history the assistant sees."""
         return replace(self, bubbles=self.bubbles + (Bubble("user", question_html), Bubble("assistant", error_html)))
 

@@ -9,6 +9,11 @@ Deliberately left out: layout logic; that is `ui/app.py`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # gradio loads only when a server starts
+    import gradio as gr
+
 CSS = """
 #nr-header h1 { font-size: 1.35rem; margin: 0; }
 #nr-header p { margin: 0.15rem 0 0; opacity: 0.75; font-size: 0.92rem; }
@@ -157,7 +162,7 @@ TOGGLE_SETTINGS_JS = """
 }
 """
 
-def theme():
+def theme() -> gr.themes.Base:
     import gradio as gr
 
     system = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"]

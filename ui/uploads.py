@@ -4,7 +4,7 @@ A file name from a browser is untrusted: `../../etc/passwd`, `C:\\x\\y.txt`, nam
 of dots, control characters or 500 characters must never lead outside the uploads
 folder. `safe_upload_name` keeps only the last path component and a conservative
 character set; `save_uploads` also checks the extension and the size limit and reports
-every refusal as a `FileProblem` instead of raising, so one bad file harms nothing else.
+every refusal as a `FileMessage` instead of raising, so one bad file harms nothing else.
 
 Deliberately left out: parsing. Whether a .json file really holds articles is the
 loader's call, reported back through `IndexReport.problems`.
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.loaders import format_sizes
-from newsrag.types import FileProblem
+from index.article_files import format_sizes
+from newsrag.types import FileMessage
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".json")
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar")
@@ -52,7 +52,7 @@ def safe_upload_name(name: str) -> str | None:
 @dataclass(frozen=True)
 class SavedUploads:
     paths: tuple[Path, ...]  # where the accepted files now live, inside the uploads folder
-    problems: tuple[FileProblem, ...]  # every refused file, with the reason and the fix
+    problems: tuple[FileMessage, ...]  # every refused file, with the reason and the fix
 
 
 def save_uploads(files: Sequence[tuple[str, Path]], dest: Path, max_bytes: int) -> SavedUploads:
@@ -64,12 +64,12 @@ def save_uploads(files: Sequence[tuple[str, Path]], dest: Path, max_bytes: int) 
     dest.mkdir(parents=True, exist_ok=True)
     root = dest.resolve()
     saved: list[Path] = []
-    problems: list[FileProblem] = []
+    problems: list[FileMessage] = []
     for sent_name, temp_path in files:
         shown = sent_name or temp_path.name
         name = safe_upload_name(shown)
         if name is None:
-            problems.append(FileProblem(shown, "expected a file name, got none usable; rename the file"))
+            problems.append(FileMessage(shown, "expected a file name, got none usable; rename the file"))
             continue
         suffix = Path(name).suffix.lower()
         if suffix not in ALLOWED_SUFFIXES:
@@ -79,19 +79,19 @@ def save_uploads(files: Sequence[tuple[str, Path]], dest: Path, max_bytes: int) 
                 else "save the article as .txt, .md, .html, .json or .jsonl"
             )
             problems.append(
-                FileProblem(shown, f"expected one of {', '.join(ALLOWED_SUFFIXES)}, "
+                FileMessage(shown, f"expected one of {', '.join(ALLOWED_SUFFIXES)}, "
                                    f"got '{suffix or 'no extension'}'; {fix}")
             )
             continue
         try:
             size = temp_path.stat().st_size
         except OSError as exc:
-            problems.append(FileProblem(shown, f"expected a readable upload, got {exc.strerror}; upload it again"))
+            problems.append(FileMessage(shown, f"expected a readable upload, got {exc.strerror}; upload it again"))
             continue
         if size > max_bytes:
             limit_text, size_text = format_sizes(max_bytes, size)
             problems.append(
-                FileProblem(
+                FileMessage(
                     shown,
                     f"expected at most {limit_text}, got {size_text}; "
                     "split the file or raise NEWSRAG_MAX_FILE_MB",
@@ -99,11 +99,11 @@ def save_uploads(files: Sequence[tuple[str, Path]], dest: Path, max_bytes: int) 
             )
             continue
         if size == 0:
-            problems.append(FileProblem(shown, "expected some text, got an empty file; check the export"))
+            problems.append(FileMessage(shown, "expected some text, got an empty file; check the export"))
             continue
         target = (root / name).resolve()
         if target.parent != root:  # belt and braces: the name above can hold no separator
-            problems.append(FileProblem(shown, "expected a plain file name, got a path; rename the file"))
+            problems.append(FileMessage(shown, "expected a plain file name, got a path; rename the file"))
             continue
         shutil.copyfile(temp_path, target)
         saved.append(target)

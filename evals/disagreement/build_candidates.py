@@ -90,7 +90,7 @@ def read_cues(text: str) -> Cues:
     toks = words(text)
     joined = " " + " ".join(toks) + " "
     anchors = find_anchors(text)
-    figures = set()
+    figures: set[tuple[str, str]] = set()
     for a in anchors:
         if a.kind == "number":
             after = _slot_words(_BREAK.split(text[a.end:a.end + 40])[0])[:2]
@@ -132,7 +132,7 @@ def _sentences(article_id: str, text: str, corpus: str) -> list[Sentence]:
 
 
 def load_sentences() -> list[Sentence]:
-    from index.loaders import load_articles
+    from index.article_files import load_articles
 
     out: list[Sentence] = []
     for corpus in CORPORA:

@@ -36,6 +36,7 @@ import json
 import math
 import random
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -271,6 +272,7 @@ def republish(article: dict[str, str], strength: str, copy: int) -> tuple[str, s
     title, edit = retitle(rng, article["title"], paragraphs, strength)
     edits.append(edit)
     n_words = len(article["text"].split())
+    steps: list[Callable[[list[str]], tuple[list[str], str]]]  # paragraphs -> (paragraphs, edit)
     if strength == "light":
         steps = [
             lambda p: drop_tail(p, rng.randint(0, 1)),

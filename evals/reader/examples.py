@@ -101,7 +101,8 @@ def selqa_groups(max_negatives: int, seed: int = 0) -> list[ReaderGroup]:
 
 def split_general(groups: Iterable[ReaderGroup]) -> tuple[list[ReaderGroup], list[ReaderGroup]]:
     """(train, validation) by a hash of each group's article title."""
-    train, valid = [], []
+    train: list[ReaderGroup] = []
+    valid: list[ReaderGroup] = []
     for g in groups:
         (valid if held_out(g.key) else train).append(g)
     return train, valid

@@ -14,7 +14,6 @@ Deliberately left out: the test split (never trained on or tuned on).
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +63,3 @@ def news_groups(workspace: Path | None, max_random: int, seed: int
                                "news_fit_articles": len({e.item.article for e in fit_examples}),
                                "news_validation_questions": len(valid), "hard_negatives": HARD_NEGATIVES}
     return train, valid, info
-
-
-def reader_groups(examples: Sequence[Example]) -> list[ReaderGroup]:
-    return [group_of(e) for e in examples]

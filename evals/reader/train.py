@@ -34,11 +34,16 @@ import random
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from evals.reader.examples import ReaderGroup, selqa_groups, split_general, squad_groups
 from rag.answering.sentence_reader import MAX_TOKENS, encode_pairs, load_tokenizer, pair_text
+
+if TYPE_CHECKING:  # torch and tokenizers load only when training or checking an export
+    from tokenizers import Tokenizer
+    from torch.nn import Module
 
 DEFAULT_OUT = Path("artifacts/reader")
 
@@ -55,7 +60,7 @@ def auc(pos: Sequence[float], neg: Sequence[float]) -> float:
     return float(((p[:, None] > n[None, :]).sum() + 0.5 * (p[:, None] == n[None, :]).sum()) / (len(p) * len(n)))
 
 
-def group_logits(model, tokenizer, groups: Sequence[ReaderGroup], device: str,  # type: ignore[no-untyped-def]
+def group_logits(model: Module, tokenizer: Tokenizer, groups: Sequence[ReaderGroup], device: str,
                  batch: int = 64) -> list[np.ndarray]:
     import torch
 
@@ -73,7 +78,7 @@ def group_logits(model, tokenizer, groups: Sequence[ReaderGroup], device: str,  
     return out
 
 
-def validate(model, tokenizer, groups: Sequence[ReaderGroup], device: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def validate(model: Module, tokenizer: Tokenizer, groups: Sequence[ReaderGroup], device: str) -> dict[str, float]:
     """Top-1 right sentence (answerable groups) and AUC of the best logit (answerable vs not)."""
     return group_metrics(groups, group_logits(model, tokenizer, groups, device))
 

@@ -23,14 +23,16 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from newsrag.errors import BackendError
-from newsrag.protocols import ChatModel
+from newsrag.protocols import Answerer, ChatModel
 from newsrag.tuning import AnsweringTuning
 from newsrag.types import Draft, DraftSentence, Passage
 from rag.language.cited_text import bounds_check, is_refusal_sentence, parse_cited_text
 from rag.llm.prompts import ANSWER_SYSTEM_PROMPT, REFUSAL_TEXT, render_answer_prompt
 
 
-class LLMAnswerer:
+class LLMAnswerer(Answerer):
+    """Prompts a ChatModel with numbered passages and parses its cited answer (see the module docstring)."""
+
     def __init__(self, model: ChatModel, max_passage_chars: int = AnsweringTuning.llm_max_passage_chars,
                  max_sentences: int = AnsweringTuning.llm_max_sentences) -> None:
         shortest = AnsweringTuning.llm_min_passage_chars

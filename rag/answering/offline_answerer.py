@@ -85,7 +85,7 @@ def choose(scored: Scored, threshold: float, extra_share: float, max_sentences: 
     return sorted(chosen, key=lambda i: (first_seen[cands[i].article_id], cands[i].start))
 
 
-class OfflineAnswerer:
+class OfflineAnswerer(Answerer):
     """Extractive answerer (implements newsrag.protocols.Answerer); see the module docstring."""
 
     name = "offline"
@@ -200,7 +200,3 @@ def refusal_reason(scored: Scored, threshold: float) -> str:
         return (f"no retrieved sentence clearly gives {wanted} for this question "
                 f"(best {best:.2f}, needed {threshold:.2f})")
     return f"no retrieved sentence clearly answers this question (best {best:.2f}, needed {threshold:.2f})"
-
-
-def _implements_answerer(answerer: OfflineAnswerer) -> Answerer:
-    return answerer  # mypy checks here that OfflineAnswerer meets the Answerer Protocol

@@ -28,11 +28,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from newsrag.errors import ConfigError
+
+if TYPE_CHECKING:  # tokenizers loads when a reader does
+    from tokenizers import Tokenizer
 
 READER_DIR = "sentence_reader"
 MODEL_FILE = "reader.onnx"
@@ -64,7 +67,7 @@ class SentenceReader(Protocol):
         ...
 
 
-def load_tokenizer(path: Path, max_tokens: int = MAX_TOKENS):  # type: ignore[no-untyped-def]
+def load_tokenizer(path: Path, max_tokens: int = MAX_TOKENS) -> Tokenizer:
     """The reader's tokenizer: pairs, cut longest-first to `max_tokens`, padded to the batch's longest."""
     from tokenizers import Tokenizer
 
@@ -74,8 +77,7 @@ def load_tokenizer(path: Path, max_tokens: int = MAX_TOKENS):  # type: ignore[no
     return tokenizer
 
 
-def encode_pairs(tokenizer, question: str, candidates: Sequence[ReaderInput]  # type: ignore[no-untyped-def]
-                 ) -> dict[str, np.ndarray]:
+def encode_pairs(tokenizer: Tokenizer, question: str, candidates: Sequence[ReaderInput]) -> dict[str, np.ndarray]:
     """input_ids, attention_mask and token_type_ids (int64, batch x tokens) for the pairs."""
     encodings = tokenizer.encode_batch([(question, pair_text(c)) for c in candidates])
     return {
@@ -97,7 +99,7 @@ class OnnxSentenceReader:
     """The packaged reader on onnxruntime (implements `SentenceReader`)."""
 
     def __init__(self, folder: Path, threads: int) -> None:
-        import onnxruntime as ort  # type: ignore[import-untyped]
+        import onnxruntime as ort
 
         model, tokenizer, manifest = folder / MODEL_FILE, folder / TOKENIZER_FILE, folder / MANIFEST_FILE
         missing = [p.name for p in (model, tokenizer, manifest) if not p.is_file()]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from newsrag.text import content_terms, normalize, term_variants
 from newsrag.vocab import mapping, vocabulary
@@ -44,9 +45,12 @@ _NOT_NAMES = vocabulary("not_names")  # capitalised words that are not names on 
 _TITLE_WORDS = vocabulary("titles")
 
 
+AnchorKind = Literal["date", "number", "name"]
+
+
 @dataclass(frozen=True)
 class Anchor:
-    kind: str  # "date", "number" or "name"
+    kind: AnchorKind
     text: str  # as written
     key: str  # normalised form used for matching
     start: int

@@ -18,7 +18,7 @@ from evals.gold import (
     write_items,
 )
 from evals.metrics import answer_correct
-from index.loaders import load_articles
+from index.article_files import load_articles
 from newsrag.errors import InputError
 from newsrag.settings import Settings
 from newsrag.types import Article, Turn

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import write_corpus
-from index.store import ChromaIndex
+from index.chroma_store import ChromaIndex
 from newsrag.settings import Settings
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from index.index_reader import open_reader
 from index.manifest import Manifest
 from index.pipeline import Indexer
-from index.store import open_reader
 from newsrag.errors import IndexStateError
 from newsrag.protocols import same_vectors
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from index.index_reader import open_reader, read_status
 from index.invariants import check_invariants
 from index.pipeline import Indexer, needs_indexing
-from index.store import open_reader, read_status
 from newsrag.errors import BackendError, IndexStateError
 from newsrag.settings import Settings
 

@@ -152,9 +152,9 @@ def test_kill_before_the_keyword_index_is_named_keeps_answering_and_converges(
         tmp_path, crash_corpus, embedder_cls, take_snapshot) -> None:
     """Killed between storing the BM25 copy and naming it: the manifest names none, so the read
     side builds one in memory (correct, slower); the next run names a stored copy and clears strays."""
+    from index.index_reader import open_reader
     from index.invariants import check_invariants
     from index.pipeline import Indexer
-    from index.store import open_reader
     from rag.retrieval.hybrid_retriever import HybridRetriever
 
     data = tmp_path / "crashed"

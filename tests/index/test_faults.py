@@ -28,10 +28,11 @@ from pathlib import Path
 
 import pytest
 
+from index.chroma_store import ChromaIndex
+from index.index_reader import open_reader
 from index.invariants import check_invariants
 from index.manifest import Manifest
 from index.pipeline import Indexer
-from index.store import ChromaIndex, open_reader
 from newsrag.errors import ConfigError, IndexStateError, NewsragError
 from newsrag.settings import Settings
 
@@ -419,7 +420,7 @@ def test_embedding_model_folder_gone_is_a_config_error_and_the_index_is_untouche
     before, rows = snap(settings), manifest_rows(settings)
     shutil.rmtree(model_dir)
 
-    for call in (lambda: Indexer.from_settings(settings),
+    for call in (lambda: Indexer.from_settings(settings).index([base_index.articles]),
                  lambda: Assistant.from_settings(settings, chat_model=None).ask(QUESTION)):
         with pytest.raises(ConfigError) as err:
             call()

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, event, given, settings as hyp_settings, strategies as st
 
+from index.article_files import load_articles
 from index.chunker import Chunker
-from index.loaders import SUPPORTED_SUFFIXES, load_articles
+from index.formats import SUPPORTED_SUFFIXES
 from newsrag.types import Article
 
 FUZZ = hyp_settings(max_examples=200, deadline=None,

@@ -7,9 +7,9 @@ import sqlite3
 import numpy as np
 import pytest
 
+from index.chroma_store import ChromaIndex
 from index.invariants import check_invariants
 from index.pipeline import Indexer
-from index.store import ChromaIndex
 
 
 @pytest.fixture

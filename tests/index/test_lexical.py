@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 
+from index.index_reader import open_reader
 from index.invariants import check_invariants
 from index.lexical import LexicalIndex, corpus_key, lexical_folder, remove_other_lexical, write_lexical
 from index.pipeline import Indexer
-from index.store import open_reader
 from rag.retrieval.hybrid_retriever import HybridRetriever
 
 QUESTIONS = ("September 19 deadline", "Who is Iran's ambassador to Baghdad?", "qwertyuiop")
 
 
 def _chunks(seeds_dir):
+    from index.article_files import load_articles
     from index.chunker import Chunker
-    from index.loaders import load_articles
     from newsrag.settings import Settings
 
     settings = Settings()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from index import loaders
-from index.loaders import LoadResult, load_articles
+from index import article_files, html_extract
+from index.article_files import LoadResult, load_articles
 
 GOOD = "Good Story Headline Here\nIt happened on Monday, officials said."
 
@@ -89,7 +89,7 @@ def test_too_large_file_is_rejected_before_reading(tmp_path: Path, monkeypatch: 
         opened.append(self.name)
         return real_open(self, *args, **kwargs)
 
-    monkeypatch.setattr(loaders.Path, "open", spy_open)
+    monkeypatch.setattr(article_files.Path, "open", spy_open)
     (tmp_path / "good.txt").write_text(GOOD, encoding="utf-8")
     result = load_articles([tmp_path], max_file_bytes=20 * 1024 * 1024)
     message = _only_problem(result, "huge.txt")
@@ -198,7 +198,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
             raise PermissionError(13, "Permission denied", str(self))
         return real_open(self, *args, **kwargs)
 
-    monkeypatch.setattr(loaders.Path, "open", deny)
+    monkeypatch.setattr(article_files.Path, "open", deny)
     (tmp_path / "good.txt").write_text(GOOD.replace("Good", "Other"), encoding="utf-8")
     result = load_articles([tmp_path], max_file_bytes=1_000_000)
     message = _only_problem(result, "locked.txt")
@@ -210,7 +210,7 @@ def test_a_crashing_parser_is_contained(tmp_path: Path, monkeypatch: pytest.Monk
     def boom(markup: str) -> None:
         raise RuntimeError("parser exploded")
 
-    monkeypatch.setattr(loaders, "extract_html", boom)
+    monkeypatch.setattr(html_extract, "extract_html", boom)
     result = _batch(tmp_path, "page.html", b"<html><body><p>Text</p></body></html>")
     message = _only_problem(result, "page.html")
     assert "expected a readable article file, got RuntimeError: parser exploded" in message

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from index.article_files import LoadResult, discover_files, load_articles
+from index.formats import parse_published
 from index.ids import article_id, chunk_id
-from index.loaders import LoadResult, discover_files, load_articles, parse_published
 from newsrag.types import Article
 
 MB = 1_000_000

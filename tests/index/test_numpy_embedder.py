@@ -35,8 +35,8 @@ def numpy_embedder() -> NumpyBertEmbedder:
 
 
 def _seed_chunk_texts() -> list[str]:
+    from index.article_files import load_articles
     from index.chunker import Chunker
-    from index.loaders import load_articles
 
     settings = Settings()
     chunker = Chunker.from_settings(settings)

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index.index_reader import open_reader, read_status
 from index.invariants import check_invariants
 from index.lock import IndexLock
 from index.pipeline import Indexer, IndexProgress, needs_indexing
-from index.store import open_reader, read_status
 from newsrag.errors import ConfigError, IndexStateError
 from newsrag.settings import Settings
 from newsrag.types import SearchFilter
@@ -293,7 +293,7 @@ def test_dense_search_filters(hash_settings, tmp_path) -> None:
 
 
 def test_reader_returns_full_articles_and_stable_chunks(hash_settings, seeds_copy) -> None:
-    from index.loaders import load_articles
+    from index.article_files import load_articles
 
     _index(hash_settings, [seeds_copy])
     reader = open_reader(hash_settings)

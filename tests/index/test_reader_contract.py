@@ -1,6 +1,6 @@
 """One contract for every IndexReader: the test fake and the real reader pass the same checks.
 
-The real side is `index.store.open_reader` over an on-disk Chroma index and manifest that the
+The real side is `index.index_reader.open_reader` over an on-disk Chroma index and manifest that the
 real Indexer wrote from a few articles; the fake is `tests.fakes.FakeIndexReader` over the
 same files, loaded and chunked the same way. Both embed with the HashEmbedder, so a test
 here checks what the reader promises (filters, ranking, stable chunk order, articles,
@@ -82,8 +82,8 @@ def fake_side(folder: Path, settings: Settings) -> Side:
 
 
 def real_side(folder: Path, settings: Settings) -> Side:
+    from index.index_reader import open_reader
     from index.pipeline import Indexer
-    from index.store import open_reader
 
     embedder = HashEmbedder()
     Indexer(settings, embedder).index([folder])

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from newsrag.settings import Settings
-from newsrag.tuning import ChunkingTuning, RetrievalTuning, Tuning
+from newsrag.tuning import ChunkingTuning, RetrievalTuning
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("newsrag", "index", "rag", "ui", "evals", "cli")
@@ -135,12 +135,11 @@ def test_the_check_finds_a_copy(tmp_path: Path) -> None:
 
 def test_from_settings_copies_what_users_set() -> None:
     settings = Settings(top_k=4, candidate_k=12, rrf_k=10, chunk_tokens=128, chunk_overlap_tokens=16)
-    tuning = Tuning.from_settings(settings)
-    assert tuning.retrieval == RetrievalTuning(top_k=4, candidate_k=12, rrf_k=10)
-    assert tuning.chunking == ChunkingTuning(chunk_tokens=128, overlap_tokens=16)
+    assert RetrievalTuning.from_settings(settings) == RetrievalTuning(top_k=4, candidate_k=12, rrf_k=10)
+    assert ChunkingTuning.from_settings(settings) == ChunkingTuning(chunk_tokens=128, overlap_tokens=16)
 
 
 def test_tuning_is_frozen() -> None:
-    tuning = Tuning.from_settings(Settings())
+    tuning = RetrievalTuning.from_settings(Settings())
     with pytest.raises(dataclasses.FrozenInstanceError):
-        tuning.retrieval.top_k = 3  # type: ignore[misc]
+        tuning.top_k = 3  # type: ignore[misc]

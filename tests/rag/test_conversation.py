@@ -48,19 +48,21 @@ def test_session_stream_remembers_the_turn(fake_assistant):
 
 
 
-def test_one_rule_keeps_the_last_turns_for_the_chat_session_and_the_web_ui():
+def test_one_conversation_type_keeps_the_last_turns_for_the_chat_session_and_the_web_ui(fake_assistant):
     from newsrag.types import Answer
-    from rag.conversation import remembered
-    from ui.state import Conversation
+    from rag.conversation import Conversation
+    from ui.state import ChatPage
 
     def answer(n: int) -> Answer:
         return Answer(question=f"q{n}", query=f"q{n}", text=f"a{n}", sentences=(), citations=(), passages=(),
                       refused=False, answerer="offline")
 
-    turns: tuple = ()
-    conv = Conversation()
+    conversation, page = Conversation(max_turns=20), ChatPage()
     for n in range(25):
-        turns = remembered(turns, answer(n), 20)
-        conv = conv.with_answer(f"q{n}", answer(n), f"a{n}")
-    assert [t.question for t in turns] == [f"q{n}" for n in range(5, 25)]
-    assert conv.turns == turns and len(conv.bubbles) == 50  # the page still shows every bubble
+        conversation = conversation.after(answer(n))
+        page = page.with_answer(f"q{n}", answer(n), f"a{n}")
+    assert [t.question for t in conversation.turns] == [f"q{n}" for n in range(5, 25)]
+    assert page.conversation == conversation and len(page.bubbles) == 50  # the page still shows every bubble
+    session = ChatSession(fake_assistant)
+    assert type(session.conversation) is Conversation and session.conversation.max_turns == 20
+    assert Conversation(max_turns=0).after(answer(1)).turns == ()

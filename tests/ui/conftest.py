@@ -17,10 +17,12 @@ import datetime as dt
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from newsrag.errors import InputError
+from newsrag.protocols import AssistantService, Embedder
 from newsrag.settings import Settings
 from newsrag.types import (
     Answer,
@@ -88,7 +90,7 @@ def cite(number: int, article: Article, quote: str) -> Citation:
     )
 
 
-class FakeAssistant:
+class FakeAssistant(AssistantService):
     """An AssistantService (like rag.assistant.Assistant) answering from fixed articles."""
 
     def __init__(self, articles: Sequence[Article] | None = None) -> None:
@@ -109,9 +111,12 @@ class FakeAssistant:
                 ]
             )
         }
-        self.embedder = None
         self.refreshed = 0
         self.calls: list[tuple[str, tuple[Turn, ...], AskOptions | None]] = []
+
+    @property
+    def embedder(self) -> Embedder | None:
+        return None  # nothing is embedded: answers come from the fixed articles
 
     def answer_for(self, question: str, history: Sequence[Turn]) -> Answer:
         if not question.strip():
@@ -237,11 +242,14 @@ def fake_assistant() -> FakeAssistant:
 
 # ----------------------------------------------------------------------------- the real server
 
+if TYPE_CHECKING:
+    from ui.server import RunningServer
+
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory):
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """The real app on a free port: seeds indexed with the real model, real Assistant."""
     from ui.server import launch
 
@@ -257,7 +265,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
-def fake_server(tmp_path_factory: pytest.TempPathFactory):
+def fake_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """The real app and server code over `FakeAssistant`: for states the seeds rarely produce
     (a sentence that fails its support check), to see them survive Gradio's sanitizer."""
     from ui.server import launch

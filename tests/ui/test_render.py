@@ -16,12 +16,12 @@ from hypothesis import given, settings as hyp_settings, strategies as st
 
 from newsrag.errors import InputError
 from newsrag.settings import Settings
-from newsrag.types import FileProblem, IndexReport, Turn
+from newsrag.types import FileMessage, IndexReport, Turn
 from tests.ui.conftest import HOSTILE, FakeAssistant
 from ui import panels, render
 from ui.handlers import ChatHandlers
 from ui.options import build_options
-from ui.state import Conversation
+from ui.state import ChatPage
 from ui.uploads import safe_upload_name, save_uploads
 
 OUR_TAGS = {
@@ -191,9 +191,9 @@ def test_status_and_report():
     status = FakeAssistant().status()
     out = panels.status_html(status)
     assert 'data-articles="2"' in out and "2024-01-02 03:04:05" in out
-    problem = FileProblem("/srv/x/bad<b>.json", "/srv/x/bad<b>.json:1: expected JSON, got <b>")
+    problem = FileMessage("/srv/x/bad<b>.json", "/srv/x/bad<b>.json:1: expected JSON, got <b>")
     report = IndexReport(1, 0, 5, 0, 9, 2, 0.5, problems=(problem,))
-    out = panels.report_html(report, [FileProblem("a.pdf", "expected one of .txt")], ["ok.txt"])
+    out = panels.report_html(report, [FileMessage("a.pdf", "expected one of .txt")], ["ok.txt"])
     assert_inert(out)
     assert "1 added" in out and "2 files could not be used" in out and "bad&lt;b&gt;.json:1: expected" in out
     assert "/srv/x" not in out  # server folders are not shown to the browser
@@ -296,30 +296,30 @@ def test_the_panel_offers_an_llm_exactly_when_the_settings_configure_one():
 # ----------------------------------------------------------------------------- handlers
 
 
-def run_respond(handlers: ChatHandlers, question: str, conv: Conversation | None):
+def run_respond(handlers: ChatHandlers, question: str, conv: ChatPage | None):
     return list(handlers.respond(question, conv, "offline", 6, False, "", "", ""))
 
 
 def test_respond_streams_then_keeps_the_turn(assistant, tmp_path):
     handlers = ChatHandlers(assistant, Settings(data_dir=tmp_path))
-    steps = run_respond(handlers, "What was the September 19 deadline?", Conversation())
+    steps = run_respond(handlers, "What was the September 19 deadline?", ChatPage())
     assert len(steps) >= 3  # placeholder, deltas, final
     assert "nr-streaming" in steps[1][0][-1]["content"]
     chat, conv, sources, why, _ = steps[-1]
     assert [m["role"] for m in chat] == ["user", "assistant"]
     assert "nr-cite" in chat[-1]["content"]
-    assert len(conv.turns) == 1 and "September 19" in sources
+    assert len(conv.conversation.turns) == 1 and "September 19" in sources
     # the follow-up sees the first turn as history
     run_respond(handlers, "And who set it?", conv)
-    assert assistant.calls[-1][1] == conv.turns
-    assert handlers.new_chat()[1] == Conversation()
+    assert assistant.calls[-1][1] == conv.conversation.turns
+    assert handlers.new_chat()[1] == ChatPage()
 
 
 def test_respond_reports_bad_filter_without_calling_the_assistant(assistant, tmp_path):
     handlers = ChatHandlers(assistant, Settings(data_dir=tmp_path))
     with pytest.warns(UserWarning, match="YYYY-MM-DD"):  # gr.Warning: a toast in the page
-        steps = list(handlers.respond("q?", Conversation(), "offline", 6, False, "", "not a date", ""))
-    assert steps[-1][1] == Conversation() and assistant.calls == []
+        steps = list(handlers.respond("q?", ChatPage(), "offline", 6, False, "", "not a date", ""))
+    assert steps[-1][1] == ChatPage() and assistant.calls == []
 
 
 def test_respond_shows_errors_as_a_bubble_and_keeps_history(tmp_path):
@@ -329,9 +329,9 @@ def test_respond_shows_errors_as_a_bubble_and_keeps_history(tmp_path):
             raise RuntimeError("backend exploded")
 
     handlers = ChatHandlers(Broken(), Settings(data_dir=tmp_path))
-    chat, conv, *_ = run_respond(handlers, "What?", Conversation())[-1]
+    chat, conv, *_ = run_respond(handlers, "What?", ChatPage())[-1]
     assert "backend exploded" in chat[-1]["content"] and "nr-error" in chat[-1]["content"]
-    assert conv.turns == ()
+    assert conv.conversation.turns == ()
 
 
 def test_upload_saves_indexes_refreshes_and_reports(assistant, tmp_path):

@@ -32,6 +32,7 @@ from datetime import datetime
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 COMMIT = "c39d45fdd57401e1f6cb674f25113dfa0304e734"
 FILES = ("dev.json", "test.json")
@@ -110,7 +111,7 @@ class _Text(HTMLParser):
             self.paras.append(t)
         self.cur = []
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in VOID:
             if tag == "br" and not self.skip:
                 self._flush()
@@ -123,7 +124,7 @@ class _Text(HTMLParser):
         if skip:
             self.skip += 1
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag in VOID:
             return
         for i in range(len(self.stack) - 1, -1, -1):
@@ -136,7 +137,7 @@ class _Text(HTMLParser):
         if tag in BLOCK and not self.skip:
             self._flush()
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if not self.skip:
             self.cur.append(data)
 
@@ -195,7 +196,8 @@ def n_sentences(text: str) -> int:
 
 
 def fit(paras: list[str], limit: int = MAX_CHARS) -> tuple[list[str], bool]:
-    out, size = [], 0
+    out: list[str] = []
+    size = 0
     for p in paras:
         add = len(p) + (2 if out else 0)
         if size + add > limit:
@@ -205,15 +207,40 @@ def fit(paras: list[str], limit: int = MAX_CHARS) -> tuple[list[str], bool]:
     return out, False
 
 
-def load(snapshot: str, name: str) -> list[dict]:
+class Post(TypedDict):
+    """One article of dev.json or test.json (the fields this script reads)."""
+
+    id: int | str
+    title: str
+    content: str  # the article's HTML
+    date: str  # "12 June 2022"
+    link: str
+
+
+def load(snapshot: str, name: str) -> list[Post]:
     blob = subprocess.check_output(["git", "--git-dir", snapshot, "show", f"{COMMIT}:{name}"])
-    return json.loads(blob)
+    posts: list[Post] = json.loads(blob)
+    return posts
+
+
+class Row(TypedDict):
+    """One line of articles.jsonl.gz, and while choosing, whether and how much it was cut."""
+
+    id: str
+    title: str
+    text: str
+    url: str
+    source: str
+    published: str
+    section: str
+    _truncated: NotRequired[bool]
+    _full: NotRequired[int]  # characters before the cut
 
 
 def main() -> None:
     snapshot = sys.argv[1]
     out_path = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(__file__).with_name("articles.jsonl.gz")
-    rows = []
+    rows: list[Row] = []
     for name in FILES:
         for a in load(snapshot, name):
             if str(a["id"]) in EXCLUDE:

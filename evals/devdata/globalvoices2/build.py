@@ -38,6 +38,8 @@ import re
 import subprocess
 from html import unescape
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, TypedDict
 
 HERE = Path(__file__).resolve().parent
 COMMIT = "0fbf3dca148899c278e53ae727314727126791e0"  # 2013-02-25; see SOURCE.md
@@ -50,15 +52,18 @@ MAX_MEDIA = 3  # this many images, captions or embeds ...
 TEXT_PER_MEDIA = 1000  # ... with fewer characters of text than this each: a photo or video post
 
 
-def _load(name: str):
+def _load(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"{name}_build", HERE.parent / name / "build.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
     spec.loader.exec_module(module)
     return module
 
 
-gv = _load("globalvoices")
+if TYPE_CHECKING:  # the checker reads the module where it is; the script loads it by path
+    from evals.devdata.globalvoices import build as gv
+else:
+    gv = _load("globalvoices")
 
 # Pieces that are not news reports, by their titles.
 NOT_NEWS = re.compile(
@@ -110,9 +115,23 @@ def _field(item: str, tag: str) -> str:
     return unescape(m.group(1)).strip() if m else ""
 
 
-def read_posts(git_dir: str) -> list[dict]:
+class WordPressPost(TypedDict):
+    """One <item> of the WordPress export (the fields this script reads)."""
+
+    post_id: str
+    title: str
+    link: str
+    author: str
+    date: str  # YYYY-MM-DD
+    slug: str
+    status: str
+    type: str
+    html: str
+
+
+def read_posts(git_dir: str) -> list[WordPressPost]:
     xml = git_show(git_dir, EXPORT)
-    posts = []
+    posts: list[WordPressPost] = []
     for item in xml.split("<item>")[1:]:
         body = re.search(r"<content:encoded><!\[CDATA\[(.*?)\]\]></content:encoded>", item, re.DOTALL)
         posts.append({
@@ -179,7 +198,7 @@ def article_id(slug: str) -> str:
     return f"globalvoices-{slug}"
 
 
-def reject_reason(post: dict) -> str | None:
+def reject_reason(post: WordPressPost) -> str | None:
     if post["type"] != "post" or post["status"] != "publish":
         return "not published"
     if gv.PARTNER.search(gv.opening_text(post["html"])) or PARTNER_2012.search(post["html"]):
@@ -214,7 +233,7 @@ def main() -> None:
     snapshot, out_path = args.snapshot, Path(args.out)
     seen_urls, seen_titles = taken_elsewhere()
     reasons: dict[str, int] = {}
-    rows: dict[str, dict] = {}
+    rows: dict[str, dict[str, str]] = {}
     cut = 0
     posts = read_posts(snapshot)
     for post in posts:

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import urllib.parse
 from pathlib import Path
+from typing import TypedDict
 
 MIN_CHARS = 800
 MAX_CHARS = 6000
@@ -47,6 +48,17 @@ _DATE_PREFIX = re.compile(rf"^{_DATE}\s+(?=[A-Z])")  # a dateline run into the f
 _SENT_END = re.compile(r"""[.!?…]["'”’)\]]*(?=\s|$)""")
 _QUOTED = re.compile(r"“[^”]{1,2000}”|\"[^\"]{1,2000}\"")
 _CAPTION = re.compile(r"\b(?:Image|Video|Audio|Photo|File)s?\s*:\s*\S.{0,80}$")
+
+
+class Candidate(TypedDict):
+    """An article as read from a source, before the rules decide whether it is kept."""
+
+    title: str
+    paras: list[str]
+    captions: int  # photo captions dropped
+    url: str
+    published: str  # YYYY-MM-DD, or "" when the source has no date
+    origin: str  # "owner/repo:path" of the file it was read from
 
 
 def git_show(git_dir: str, path: str) -> str:
@@ -127,7 +139,7 @@ def reject_reason(title: str, paras: list[str], date: str, captions: int = 0) ->
 
 def clean_paragraphs(paras: list[str]) -> tuple[list[str], int]:
     """Body paragraphs, and how many photo captions were dropped."""
-    out = []
+    out: list[str] = []
     captions = 0
     for p in paras:
         p = tidy_paragraph(p)
@@ -144,8 +156,8 @@ def clean_paragraphs(paras: list[str]) -> tuple[list[str], int]:
     return out, captions
 
 
-def from_vanatteveldt(git_dir: str) -> list[dict]:
-    arts = []
+def from_vanatteveldt(git_dir: str) -> list[Candidate]:
+    arts: list[Candidate] = []
     for path in ("data/wikinews_2019.csv", "data/wikinews_2020.csv"):
         for row in csv.DictReader(io.StringIO(git_show(git_dir, path))):
             paras, captions = clean_paragraphs(re.split(r"\n[ \t]*\n", row["text"]))
@@ -162,8 +174,8 @@ def from_vanatteveldt(git_dir: str) -> list[dict]:
     return arts
 
 
-def from_gum(git_dir: str) -> list[dict]:
-    arts = []
+def from_gum(git_dir: str) -> list[Candidate]:
+    arts: list[Candidate] = []
     for path in git_ls(git_dir, "dep/"):
         if not re.search(r"/GUM_news_[^/]+\.conllu$", path):
             continue
@@ -210,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         cands += from_gum(args.gum_git_dir)
 
     reasons: dict[str, int] = {}
-    kept: dict[str, dict] = {}
+    kept: dict[str, Candidate] = {}
     for a in cands:
         why = reject_reason(a["title"], a["paras"], a["published"], a["captions"]) if a["paras"] else "empty"
         art_id = "wikinews-" + slug_from_url(a["url"])
