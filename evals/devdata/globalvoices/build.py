@@ -23,7 +23,6 @@ Plain Python standard library only.
 """
 from __future__ import annotations
 
-import gzip
 import json
 import re
 import subprocess
@@ -33,6 +32,11 @@ from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import NotRequired, TypedDict
+
+if not __package__:  # run by path: make the repository root importable (see ../build_common.py)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+
+from evals.devdata.build_common import fit, write_articles  # noqa: E402
 
 COMMIT = "c39d45fdd57401e1f6cb674f25113dfa0304e734"
 FILES = ("dev.json", "test.json")
@@ -195,18 +199,6 @@ def n_sentences(text: str) -> int:
     return len(_SENT.findall(text))
 
 
-def fit(paras: list[str], limit: int = MAX_CHARS) -> tuple[list[str], bool]:
-    out: list[str] = []
-    size = 0
-    for p in paras:
-        add = len(p) + (2 if out else 0)
-        if size + add > limit:
-            return out, True
-        out.append(p)
-        size += add
-    return out, False
-
-
 class Post(TypedDict):
     """One article of dev.json or test.json (the fields this script reads)."""
 
@@ -248,7 +240,7 @@ def main() -> None:
             if PARTNER.search(opening_text(a["content"])):
                 continue
             full = html_paragraphs(a["content"])
-            paras, truncated = fit(full)
+            paras, truncated = fit(full, MAX_CHARS)
             text = "\n\n".join(paras)
             if n_sentences(text) < MIN_SENTENCES:
                 continue
@@ -267,12 +259,8 @@ def main() -> None:
     # Prefer articles that needed no cut, then the least-cut ones, up to TARGET.
     rows.sort(key=lambda r: (r["_full"] if r["_truncated"] else 0, r["id"]))
     rows = sorted(rows[:TARGET], key=lambda r: r["id"])
-    cut = sum(r.pop("_truncated") for r in rows)
-    for r in rows:
-        r.pop("_full")
-    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
-    with open(out_path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as f:
-        f.write(data)  # mtime=0: the output is byte-for-byte reproducible
+    cut = sum(r["_truncated"] for r in rows)
+    write_articles(out_path, rows)  # without the "_" fields; mtime 0: byte-for-byte reproducible
     print(f"wrote {len(rows)} articles ({cut} cut at a paragraph boundary) to {out_path}")
 
 

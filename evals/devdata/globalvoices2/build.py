@@ -32,14 +32,19 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import importlib.util
 import json
 import re
 import subprocess
+import sys
 from html import unescape
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING, TypedDict
+from typing import TypedDict
+
+if not __package__:  # run by path: make the repository root importable (see ../build_common.py)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+
+from evals.devdata.build_common import fit, write_articles  # noqa: E402
+from evals.devdata.globalvoices import build as gv  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 COMMIT = "0fbf3dca148899c278e53ae727314727126791e0"  # 2013-02-25; see SOURCE.md
@@ -51,19 +56,6 @@ BLOCKQUOTE_SHARE = 0.7  # more of the post than this quoted from blogs: a roundu
 MAX_MEDIA = 3  # this many images, captions or embeds ...
 TEXT_PER_MEDIA = 1000  # ... with fewer characters of text than this each: a photo or video post
 
-
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"{name}_build", HERE.parent / name / "build.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-if TYPE_CHECKING:  # the checker reads the module where it is; the script loads it by path
-    from evals.devdata.globalvoices import build as gv
-else:
-    gv = _load("globalvoices")
 
 # Pieces that are not news reports, by their titles.
 NOT_NEWS = re.compile(
@@ -238,7 +230,7 @@ def main() -> None:
     posts = read_posts(snapshot)
     for post in posts:
         why = reject_reason(post)
-        paras, truncated = gv.fit(paragraphs(post["html"])) if why is None else ([], False)
+        paras, truncated = fit(paragraphs(post["html"]), MAX_CHARS) if why is None else ([], False)
         text = "\n\n".join(paras)
         if why is None and len(text) < MIN_CHARS:
             why = "short"
@@ -267,10 +259,7 @@ def main() -> None:
             "_author": post["author"],
         }
     ordered = [rows[i] for i in sorted(rows)]
-    data = "".join(json.dumps({k: v for k, v in r.items() if not k.startswith("_")}, ensure_ascii=False) + "\n"
-                   for r in ordered).encode("utf-8")
-    with open(out_path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as f:
-        f.write(data)
+    write_articles(out_path, ordered)  # without the "_author" field
     print(f"posts {len(posts)}, wrote {len(ordered)} articles ({cut} cut at a paragraph boundary) to {out_path}")
     print(f"rejected: {dict(sorted(reasons.items()))}")
     if args.authors:

@@ -22,16 +22,19 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gzip
 import hashlib
 import io
-import json
 import re
 import subprocess
 import sys
 import urllib.parse
 from pathlib import Path
 from typing import TypedDict
+
+if not __package__:  # run by path: make the repository root importable (see ../build_common.py)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+
+from evals.devdata.build_common import count_by_year, write_articles  # noqa: E402
 
 MIN_CHARS = 800
 MAX_CHARS = 6000
@@ -209,6 +212,27 @@ def from_gum(git_dir: str) -> list[Candidate]:
     return arts
 
 
+def article(art_id: str, a: Candidate) -> dict[str, str]:
+    """The articles.jsonl.gz record of a kept candidate."""
+    return {
+        "id": art_id,
+        "title": a["title"],
+        "text": "\n\n".join(a["paras"]),
+        "url": a["url"],
+        "source": "Wikinews",
+        "published": a["published"],
+        "section": "",  # no source carries Wikinews categories
+    }
+
+
+def report(summary: str, reasons: dict[str, int], written: list[Candidate], snapshots: str) -> None:
+    """The build's account on stderr: what was written, why the rest was not, years, snapshots."""
+    print(summary, file=sys.stderr)
+    print(f"rejected: {dict(sorted(reasons.items()))}", file=sys.stderr)
+    print(f"by year: {count_by_year(a['published'] for a in written)}", file=sys.stderr)
+    print(snapshots, file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("vanatteveldt_git_dir")
@@ -240,30 +264,11 @@ def main(argv: list[str] | None = None) -> int:
     chosen = sorted(ids[: args.target], key=lambda i: (kept[i]["published"], i))
     reasons["over target"] = max(0, len(ids) - args.target)
 
-    buf = io.BytesIO()
-    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz:
-        for i in chosen:
-            a = kept[i]
-            rec = {
-                "id": i,
-                "title": a["title"],
-                "text": "\n\n".join(a["paras"]),
-                "url": a["url"],
-                "source": "Wikinews",
-                "published": a["published"],
-                "section": "",  # neither source carries Wikinews categories
-            }
-            gz.write((json.dumps(rec, ensure_ascii=False) + "\n").encode("utf-8"))
-    Path(args.out).write_bytes(buf.getvalue())
-
-    years: dict[str, int] = {}
-    for i in chosen:
-        years[kept[i]["published"][:4]] = years.get(kept[i]["published"][:4], 0) + 1
-    print(f"candidates {len(cands)}, eligible {len(kept)}, written {len(chosen)} -> {args.out}", file=sys.stderr)
-    print(f"rejected: {dict(sorted(reasons.items()))}", file=sys.stderr)
-    print(f"by year: {dict(sorted(years.items()))}", file=sys.stderr)
-    print(f"snapshots: vanatteveldt/wikinews@{git_head(args.vanatteveldt_git_dir)}"
-          + (f", amir-zeldes/gum@{git_head(args.gum_git_dir)}" if args.gum_git_dir else ""), file=sys.stderr)
+    write_articles(Path(args.out), [article(i, kept[i]) for i in chosen])
+    snapshots = f"snapshots: vanatteveldt/wikinews@{git_head(args.vanatteveldt_git_dir)}" + (
+        f", amir-zeldes/gum@{git_head(args.gum_git_dir)}" if args.gum_git_dir else "")
+    report(f"candidates {len(cands)}, eligible {len(kept)}, written {len(chosen)} -> {args.out}",
+           reasons, [kept[i] for i in chosen], snapshots)
     return 0
 
 

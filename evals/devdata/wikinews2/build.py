@@ -31,8 +31,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import importlib.util
-import io
 import json
 import re
 import subprocess
@@ -40,8 +38,12 @@ import sys
 from datetime import datetime
 from html import unescape
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING
+
+if not __package__:  # run by path: make the repository root importable (see ../build_common.py)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+
+from evals.devdata.build_common import fit, write_articles  # noqa: E402
+from evals.devdata.wikinews import build as wn  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 COMMIT = "347254178bf343f3801aac1d03c41cc09c35decb"
@@ -51,33 +53,6 @@ MEANTIME_DIR = "Data, experiments, analyses/MeanTime_Annotated/"
 NOT_A_REPORT = re.compile(r"^On the campaign trail\b", re.IGNORECASE)
 # Collections of the same outlet whose articles must not be repeated here.
 EXCLUDE_COLLECTIONS = ("wikinews",)
-
-
-def _load_wikinews_rules() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("wikinews_build", HERE.parent / "wikinews" / "build.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-if TYPE_CHECKING:  # the checker reads the rules where they are; the script loads them by path
-    from evals.devdata.wikinews import build as wn
-else:
-    wn = _load_wikinews_rules()
-
-
-def fit(paras: list[str], limit: int = wn.MAX_CHARS) -> tuple[list[str], bool]:
-    """Whole paragraphs up to `limit` characters (joined by blank lines); True if cut."""
-    out: list[str] = []
-    size = 0
-    for p in paras:
-        add = len(p) + (2 if out else 0)
-        if size + add > limit:
-            return out, True
-        out.append(p)
-        size += add
-    return out, False
 
 
 _NO_SPACE_BEFORE = {",", ".", ";", ":", "!", "?", "%", ")", "]", "}", "''", "\u201d", "\u2019", "'s", "'S", "n't",
@@ -177,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         paras, truncated = a["paras"], False
         why = wn.reject_reason(a["title"], paras, a["published"], a["captions"]) if paras else "empty"
         if why == "long":
-            paras, truncated = fit(paras)
+            paras, truncated = fit(paras, wn.MAX_CHARS)
             why = wn.reject_reason(a["title"], paras, a["published"], a["captions"])
         if why is None and NOT_A_REPORT.search(a["title"]):
             why = "digest"
@@ -194,31 +169,11 @@ def main(argv: list[str] | None = None) -> int:
         kept[art_id] = {**a, "paras": paras}
 
     chosen = sorted(kept, key=lambda i: (kept[i]["published"], i))
-    buf = io.BytesIO()
-    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0, filename="") as gz:
-        for i in chosen:
-            a = kept[i]
-            rec = {
-                "id": i,
-                "title": a["title"],
-                "text": "\n\n".join(a["paras"]),
-                "url": a["url"],
-                "source": "Wikinews",
-                "published": a["published"],
-                "section": "",  # the source carries no Wikinews categories
-            }
-            gz.write((json.dumps(rec, ensure_ascii=False) + "\n").encode("utf-8"))
-    Path(args.out).write_bytes(buf.getvalue())
-
-    years: dict[str, int] = {}
-    for i in chosen:
-        years[kept[i]["published"][:4]] = years.get(kept[i]["published"][:4], 0) + 1
-    print(f"candidates {len(cands)}, written {len(chosen)} ({cut} cut at a paragraph boundary) -> {args.out}",
-          file=sys.stderr)
-    print(f"rejected: {dict(sorted(reasons.items()))}", file=sys.stderr)
-    print(f"by year: {dict(sorted(years.items()))}", file=sys.stderr)
-    print(f"snapshot: vanatteveldt/wikinews@{head}"
-          + (f", newsreader/eso-and-ceo@{ESO_COMMIT}" if args.eso_git_dir else ""), file=sys.stderr)
+    write_articles(Path(args.out), [wn.article(i, kept[i]) for i in chosen])
+    snapshot = f"snapshot: vanatteveldt/wikinews@{head}" + (
+        f", newsreader/eso-and-ceo@{ESO_COMMIT}" if args.eso_git_dir else "")
+    wn.report(f"candidates {len(cands)}, written {len(chosen)} ({cut} cut at a paragraph boundary) -> {args.out}",
+              reasons, [kept[i] for i in chosen], snapshot)
     return 0
 
 

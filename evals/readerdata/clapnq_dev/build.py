@@ -19,37 +19,31 @@ reference selected none, the gold sentences are those whose distinct word tokens
 one sentence with the highest such share; `gold_source` records "clapnq" or "overlap".
 Every usable annotation is kept in `references`.
 
-Usage:
-    python evals/readerdata/clapnq_dev/build.py GIT_DIR [--out PATH]
-
-GIT_DIR is the bare git directory of the snapshot. The output is gzip with mtime 0 and JSON
-with sorted keys, so a rebuild is byte-for-byte identical.
+Usage: `python evals/readerdata/clapnq_dev/build.py GIT_DIR [--out PATH]` (or `python -m
+evals.readerdata.clapnq_dev.build ...`), GIT_DIR being the bare git directory of the snapshot.
+The output is byte-for-byte reproducible (gzip mtime 0, sorted JSON keys: ../build_common.py).
 """
 
 from __future__ import annotations
 
-import argparse
-import gzip
-import hashlib
-import io
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
+if not __package__:  # run by path: make the repository root importable (see ../build_common.py)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+
+from evals.readerdata.build_common import Records, git_show, run, unique_ids  # noqa: E402
+
 COMMIT = "eb26840d130f4dcf4c4c5c12a47d0beffc9cc586"
+OUT = Path(__file__).resolve().parent / "questions.jsonl.gz"  # the default --out
 FILES = (
     (True, "annotated_data/dev/clapnq_dev_answerable.jsonl"),
     (False, "annotated_data/dev/clapnq_dev_unanswerable.jsonl"),
 )
 OVERLAP = 0.5
 _WORD = re.compile(r"[a-z0-9]+")
-
-
-def git_show(git_dir: str, path: str) -> bytes:
-    out = subprocess.run(["git", f"--git-dir={git_dir}", "show", f"{COMMIT}:{path}"], check=True, capture_output=True)
-    return out.stdout
 
 
 def usable(annotation: dict[str, object]) -> bool:
@@ -149,48 +143,22 @@ def convert(answerable: bool, src: dict[str, object], counts: dict[str, int]) ->
     return record
 
 
-def write_jsonl_gz(path: Path, records: list[dict[str, object]]) -> str:
-    body = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n" for r in records)
-    buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=9, mtime=0) as gz:
-        gz.write(body.encode("utf-8"))
-    path.write_bytes(buf.getvalue())
-    return hashlib.sha256(buf.getvalue()).hexdigest()
+def build(git_dir: str) -> tuple[Records, dict[str, int]]:
+    counts = dict.fromkeys(
+        "questions answerable unanswerable sentences annotations annotations_unusable"
+        " reference_round2 reference_round1 gold_sentences gold_by_overlap".split(),
+        0,
+    )
+    records: Records = []
+    for answerable, path in FILES:
+        for line in git_show(git_dir, COMMIT, path).decode("utf-8").splitlines():
+            if line.strip():
+                records.append(convert(answerable, json.loads(line), counts))
+    return unique_ids(records), counts
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("git_dir", help="bare git directory of the primeqa/clapnq snapshot")
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "questions.jsonl.gz")
-    args = ap.parse_args()
-    counts = dict.fromkeys(
-        (
-            "questions",
-            "answerable",
-            "unanswerable",
-            "sentences",
-            "annotations",
-            "annotations_unusable",
-            "reference_round2",
-            "reference_round1",
-            "gold_sentences",
-            "gold_by_overlap",
-        ),
-        0,
-    )
-    records: list[dict[str, object]] = []
-    for answerable, path in FILES:
-        for line in git_show(args.git_dir, path).decode("utf-8").splitlines():
-            if line.strip():
-                records.append(convert(answerable, json.loads(line), counts))
-    ids = [r["id"] for r in records]
-    if len(set(ids)) != len(ids):
-        raise SystemExit("expected unique question ids")
-    digest = write_jsonl_gz(args.out, records)
-    for key, value in counts.items():
-        print(f"{key}: {value}")
-    print(f"wrote {args.out} ({args.out.stat().st_size} bytes, sha256 {digest})")
-    return 0
+    return run(__doc__, "bare git directory of the primeqa/clapnq snapshot", OUT, build)
 
 
 if __name__ == "__main__":

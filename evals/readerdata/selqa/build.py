@@ -11,32 +11,26 @@ none); `answers` is sorted and de-duplicated (7 source lists are unsorted). Cand
 sentences are kept as they are, empty strings included, so every index still points at the
 sentence the annotators labelled.
 
-Usage:
-    python evals/readerdata/selqa/build.py GIT_DIR [--out PATH]
-
-GIT_DIR is the bare git directory of the snapshot. The output is gzip with mtime 0 and JSON
-with sorted keys, so a rebuild is byte-for-byte identical.
+Usage: `python evals/readerdata/selqa/build.py GIT_DIR [--out PATH]` (or `python -m
+evals.readerdata.selqa.build ...`), GIT_DIR being the bare git directory of the snapshot.
+The output is byte-for-byte reproducible (gzip mtime 0, sorted JSON keys: ../build_common.py).
 """
 
 from __future__ import annotations
 
-import argparse
-import gzip
-import hashlib
-import io
 import json
-import subprocess
 import sys
 from pathlib import Path
 
+if not __package__:  # run by path: make the repository root importable (see ../build_common.py)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+
+from evals.readerdata.build_common import Records, git_show, run  # noqa: E402
+
 COMMIT = "fef3d6ac6944e2d4237165d90e5f859c71676bdd"
+OUT = Path(__file__).resolve().parent / "questions.jsonl.gz"  # the default --out
 SPLITS = (("dev", "ass/selqa-ass-dev.json"), ("test", "ass/selqa-ass-test.json"))
 FIELDS = {"question", "article", "section", "topic", "q_types", "is_paraphrase", "candidates", "answers"}
-
-
-def git_show(git_dir: str, path: str) -> bytes:
-    out = subprocess.run(["git", f"--git-dir={git_dir}", "show", f"{COMMIT}:{path}"], check=True, capture_output=True)
-    return out.stdout
 
 
 def convert(split: str, index: int, src: dict[str, object], counts: dict[str, int]) -> dict[str, object]:
@@ -72,43 +66,21 @@ def convert(split: str, index: int, src: dict[str, object], counts: dict[str, in
     }
 
 
-def write_jsonl_gz(path: Path, records: list[dict[str, object]]) -> str:
-    body = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n" for r in records)
-    buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=9, mtime=0) as gz:
-        gz.write(body.encode("utf-8"))
-    path.write_bytes(buf.getvalue())
-    return hashlib.sha256(buf.getvalue()).hexdigest()
-
-
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("git_dir", help="bare git directory of the emorynlp/selqa snapshot")
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "questions.jsonl.gz")
-    args = ap.parse_args()
+def build(git_dir: str) -> tuple[Records, dict[str, int]]:
     counts = dict.fromkeys(
-        (
-            "questions",
-            "questions_dev",
-            "questions_test",
-            "sentences",
-            "empty_sentences",
-            "answer_sentences",
-            "answers_reordered",
-        ),
-        0,
+        "questions questions_dev questions_test sentences empty_sentences answer_sentences answers_reordered".split(), 0
     )
-    records: list[dict[str, object]] = []
+    records: Records = []
     for split, path in SPLITS:
-        data = json.loads(git_show(args.git_dir, path))
+        data = json.loads(git_show(git_dir, COMMIT, path))
         if not isinstance(data, list):
             raise SystemExit(f"{path}: expected a JSON list of questions, got {type(data).__name__}")
         records.extend(convert(split, i, src, counts) for i, src in enumerate(data))
-    digest = write_jsonl_gz(args.out, records)
-    for key, value in counts.items():
-        print(f"{key}: {value}")
-    print(f"wrote {args.out} ({args.out.stat().st_size} bytes, sha256 {digest})")
-    return 0
+    return records, counts
+
+
+def main() -> int:
+    return run(__doc__, "bare git directory of the emorynlp/selqa snapshot", OUT, build)
 
 
 if __name__ == "__main__":

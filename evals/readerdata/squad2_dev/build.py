@@ -14,29 +14,28 @@ Every answer and plausible answer is checked against its context
 text nearest to the given start; a text not found in its context is dropped, and an
 answerable question left with no answer is dropped. All counts are printed.
 
-Usage:
-    python evals/readerdata/squad2_dev/build.py GIT_DIR [--out PATH]
-
-GIT_DIR is the bare git directory of the snapshot (or a checkout's .git). The output is
-gzip with mtime 0 and JSON with sorted keys, so a rebuild is byte-for-byte identical.
+Usage: `python evals/readerdata/squad2_dev/build.py GIT_DIR [--out PATH]` (or `python -m
+evals.readerdata.squad2_dev.build ...`), GIT_DIR being the bare git directory of the snapshot (or a checkout's .git).
+The output is byte-for-byte reproducible (gzip mtime 0, sorted JSON keys: ../build_common.py).
 """
 
 from __future__ import annotations
 
-import argparse
 import ast
-import gzip
-import hashlib
 import io
-import json
 import re
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
+if not __package__:  # run by path: make the repository root importable (see ../build_common.py)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+
+from evals.readerdata.build_common import Records, git_show, run  # noqa: E402
+
 COMMIT = "d8879841e3f6d21058e49f32448c55c16971a227"
+OUT = Path(__file__).resolve().parent / "paragraphs.jsonl.gz"  # the default --out
 PATH = "squad_2.0_dev_complete_11873.xlsx"
 HEADER = (
     "title",
@@ -55,11 +54,6 @@ _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _COLUMN = re.compile(r"[A-Z]+")
 
 Cell = str | int | bool | None
-
-
-def git_show(git_dir: str, path: str) -> bytes:
-    out = subprocess.run(["git", f"--git-dir={git_dir}", "show", f"{COMMIT}:{path}"], check=True, capture_output=True)
-    return out.stdout
 
 
 def _column_index(ref: str) -> int:
@@ -145,8 +139,8 @@ def check_spans(
     return kept
 
 
-def build(git_dir: str) -> tuple[list[dict[str, object]], dict[str, int]]:
-    rows = read_xlsx(git_show(git_dir, PATH))
+def build(git_dir: str) -> tuple[Records, dict[str, int]]:
+    rows = read_xlsx(git_show(git_dir, COMMIT, PATH))
     if tuple(rows[0][: len(HEADER)]) != HEADER:
         raise SystemExit(f"expected header {HEADER}, got {rows[0]}")
     counts = dict.fromkeys(
@@ -212,26 +206,8 @@ def build(git_dir: str) -> tuple[list[dict[str, object]], dict[str, int]]:
     return records, counts
 
 
-def write_jsonl_gz(path: Path, records: list[dict[str, object]]) -> str:
-    body = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n" for r in records)
-    buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=9, mtime=0) as gz:
-        gz.write(body.encode("utf-8"))
-    path.write_bytes(buf.getvalue())
-    return hashlib.sha256(buf.getvalue()).hexdigest()
-
-
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("git_dir", help="bare git directory of the pragyakatyayan/SQuAD_v2.0_Dataset snapshot")
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "paragraphs.jsonl.gz")
-    args = ap.parse_args()
-    records, counts = build(args.git_dir)
-    digest = write_jsonl_gz(args.out, records)
-    for key, value in counts.items():
-        print(f"{key}: {value}")
-    print(f"wrote {args.out} ({args.out.stat().st_size} bytes, sha256 {digest})")
-    return 0
+    return run(__doc__, "bare git directory of the pragyakatyayan/SQuAD_v2.0_Dataset snapshot", OUT, build)
 
 
 if __name__ == "__main__":

@@ -15,26 +15,24 @@ positive and at least one negative candidate (the standard "clean" TEST of 68 qu
 `text` is a light detokenisation of the tokens (see `detokenize`); `tokenised` keeps the
 source tokens joined by single spaces.
 
-Usage:
-    python evals/readerdata/trecqa_test/build.py GIT_DIR [--out PATH]
-
-GIT_DIR is the git directory of the snapshot. The output is gzip with mtime 0 and JSON with
-sorted keys, so a rebuild is byte-for-byte identical.
+Usage: `python evals/readerdata/trecqa_test/build.py GIT_DIR [--out PATH]` (or `python -m
+evals.readerdata.trecqa_test.build ...`), GIT_DIR being the git directory of the snapshot.
+The output is byte-for-byte reproducible (gzip mtime 0, sorted JSON keys: ../build_common.py).
 """
 
 from __future__ import annotations
 
-import argparse
-import gzip
-import hashlib
-import io
-import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
+if not __package__:  # run by path: make the repository root importable (see ../build_common.py)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+
+from evals.readerdata.build_common import Records, git_show, run, unique_ids  # noqa: E402
+
 COMMIT = "056cbbcbf997cc0b35032430110c5e5e5525700a"
+OUT = Path(__file__).resolve().parent / "questions.jsonl.gz"  # the default --out
 PATH = "TrecQA/data/TEST.xml"
 _OPEN = re.compile(r"^<QApairs id='([^']+)'>$")
 _BRACKETS = {"-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-LCB-": "{", "-RCB-": "}", "``": '"', "''": '"'}
@@ -45,11 +43,6 @@ _ATTACH_RIGHT = {"`", "-LRB-", "-LSB-", "-LCB-", "$"}
 # word before; "pro-", "co-", "-to-" glue to the word after.
 _SUFFIX = re.compile(r"^-[A-Za-z]")
 _PREFIX = re.compile(r"^-?[A-Za-z]+-$")
-
-
-def git_show(git_dir: str, path: str) -> str:
-    out = subprocess.run(["git", f"--git-dir={git_dir}", "show", f"{COMMIT}:{path}"], check=True, capture_output=True)
-    return out.stdout.decode("utf-8")
 
 
 def detokenize(tokens: list[str]) -> str:
@@ -107,27 +100,12 @@ def parse(text: str) -> list[dict[str, object]]:
     return questions
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("git_dir", help="git directory of the castorini/data snapshot")
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "questions.jsonl.gz")
-    args = ap.parse_args()
+def build(git_dir: str) -> tuple[Records, dict[str, int]]:
     counts = dict.fromkeys(
-        (
-            "questions",
-            "candidates",
-            "positive",
-            "negative",
-            "clean",
-            "clean_candidates",
-            "no_negative",
-            "no_positive",
-            "no_candidates",
-        ),
-        0,
+        "questions candidates positive negative clean clean_candidates no_negative no_positive no_candidates".split(), 0
     )
-    records: list[dict[str, object]] = []
-    for q in parse(git_show(args.git_dir, PATH)):
+    records: Records = []
+    for q in parse(git_show(git_dir, COMMIT, PATH).decode("utf-8")):
         question = q["question"]
         candidates = q["candidates"]
         if not isinstance(question, dict) or not isinstance(candidates, list):
@@ -152,19 +130,11 @@ def main() -> int:
                 "clean": clean,
             }
         )
-    ids = [r["id"] for r in records]
-    if len(set(ids)) != len(ids):
-        raise SystemExit("expected unique question ids")
-    body = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n" for r in records)
-    buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=9, mtime=0) as gz:
-        gz.write(body.encode("utf-8"))
-    args.out.write_bytes(buf.getvalue())
-    for key, value in counts.items():
-        print(f"{key}: {value}")
-    digest = hashlib.sha256(buf.getvalue()).hexdigest()
-    print(f"wrote {args.out} ({args.out.stat().st_size} bytes, sha256 {digest})")
-    return 0
+    return unique_ids(records), counts
+
+
+def main() -> int:
+    return run(__doc__, "git directory of the castorini/data snapshot", OUT, build)
 
 
 if __name__ == "__main__":
