@@ -1,8 +1,8 @@
-"""`newsrag` command line: index, status, ask, timeline, chat, serve, eval.
+"""`newsrag` command line: index, status, ask, timeline, chat, serve, mcp, eval.
 
 The edge of the program: it builds the one Settings object from flags and environment
-(`cli/options.py`), calls into `index/`, `rag/`, `ui/` and `evals/`, and is (with the UI)
-the only place that turns `NewsragError`s into user text: "error: ..." on stderr and exit
+(`cli/options.py`), calls into `index/`, `rag/`, `ui/`, `service/` and `evals/`, and is (with the UI
+and the API in `service/`) the only place that turns `NewsragError`s into user text: "error: ..." on stderr and exit
 code 2, never a traceback. Each command is one parser in its own module; heavy imports
 happen inside each command so `newsrag --help` and `newsrag status` stay fast.
 
@@ -17,11 +17,11 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from cli import ask, chat, eval_command, index_commands, serve, timeline
+from cli import ask, chat, eval_command, index_commands, mcp_command, serve, timeline
 from newsrag.errors import NewsragError
 from newsrag.offline import configure_offline
 
-COMMAND_MODULES = (index_commands, ask, timeline, chat, serve, eval_command)
+COMMAND_MODULES = (index_commands, ask, timeline, chat, serve, mcp_command, eval_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,7 +2,7 @@
 
 Every message says what was expected, what was found, and how to fix it, e.g.
 "expected a UTF-8 text file, got binary data in 'a.pdf'; convert it to .txt".
-Only the CLI (`cli/`) and the UI (`ui/`) turn these into user-facing text;
+Only the CLI (`cli/`), the UI (`ui/`) and the API (`service/`) turn these into user-facing text;
 library code raises them and never prints.
 
 Deliberately left out: a deep hierarchy. Callers distinguish four situations and no more.

@@ -5,14 +5,16 @@ The layers, lowest first:
     0  newsrag/                    the foundation: types, settings, errors, protocols, text
     1  index/                      the write side: load, clean, chunk, embed, store
     2  rag/                        the read side: retrieve, answer, cite, check, converse
-    3  ui/  cli/  evals/  bench/   the programs built on them
+    3  ui/  cli/  service/  evals/  bench/   the programs built on them
 
 (a) Layering. A module imports its own layer and the layers below it, never one above.
     The layer-3 packages are separate programs and import each other only where one is
     built on another:
-      cli   -> ui, evals   `newsrag serve` and `newsrag eval` are their command line
-      bench -> evals       the index benchmark compares against the eval's llama-index baseline
-    and nothing else: ui and evals import no other program, and nothing imports cli.
+      cli   -> ui, service, evals   `newsrag serve`, `newsrag mcp` and `newsrag eval` are their command line
+      ui    -> service              the page's server serves the OpenAI-compatible API beside the page
+      bench -> evals, ui            the index benchmark compares against the eval's llama-index baseline;
+                                    the API benchmark measures the page's server
+    and nothing else: service and evals import no other program, and nothing imports cli.
     Every import counts: at module level, inside functions, and under `if TYPE_CHECKING:`
     (a type-only import still ties one module's code to the other's).
 
@@ -43,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = {"newsrag": 0, "index": 1, "rag": 2, "ui": 3, "cli": 3, "evals": 3, "bench": 3}
+LAYERS = {"newsrag": 0, "index": 1, "rag": 2, "ui": 3, "cli": 3, "service": 3, "evals": 3, "bench": 3}
 # The stages of rag/ and the stages each builds on (see (b) in the module docstring).
 RAG_STAGES: dict[str, frozenset[str]] = {
     "language": frozenset(), "llm": frozenset(), "retrieval": frozenset(),
@@ -54,7 +56,8 @@ RAG_STAGES: dict[str, frozenset[str]] = {
 }
 MAX_TOP_MODULES = 15
 # Layer-3 packages that may import another layer-3 package (see the module docstring).
-PROGRAMS_BUILT_ON = {"cli": frozenset({"ui", "evals"}), "bench": frozenset({"evals"})}
+PROGRAMS_BUILT_ON = {"cli": frozenset({"ui", "service", "evals"}), "ui": frozenset({"service"}),
+                     "bench": frozenset({"evals", "ui"})}
 
 
 @dataclass(frozen=True)
@@ -242,7 +245,8 @@ def _report(title: str, edges: list[Import]) -> str:
 
 def test_the_tree_is_found():
     files = module_files()
-    assert {"newsrag.settings", "index.pipeline", "rag.assistant", "ui.app", "cli.main", "evals.runner"} <= set(files)
+    assert {"newsrag.settings", "index.pipeline", "rag.assistant", "ui.app", "cli.main", "service.openai_routes",
+            "evals.runner"} <= set(files)
     assert len(all_imports()) > 100  # the reader sees the imports, not an empty tree
 
 

@@ -3,7 +3,8 @@
 `launch(settings, index_paths=[...])` is what `newsrag serve` calls. It binds to
 `settings.host` (127.0.0.1 unless the user asks otherwise), takes a free port when
 `settings.port` is 0, turns on basic auth when `settings.auth` is "user:pass", keeps
-Gradio's analytics off and prints the URL. With `block=False` it returns at once with a
+Gradio's analytics off, mounts the OpenAI-compatible API (`service/openai_routes.py`) at
+`/v1` on the same port and prints the URLs. With `block=False` it returns at once with a
 `RunningServer` (tests, notebooks); `close()` stops it.
 
 Its command line is `newsrag serve` (cli/serve.py); there is no second one here.
@@ -80,6 +81,7 @@ def launch(
     quiet: bool = False,
 ) -> RunningServer:
     configure_offline()
+    from service.openai_routes import API_PATH, openai_mount
     from ui.app import build_app
     from ui.styles import CSS, theme
 
@@ -96,7 +98,10 @@ def launch(
     demo = build_app(assistant, settings)
     demo.queue(default_concurrency_limit=2)
     port = settings.port or free_port(settings.host)
-    auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
+    auth: tuple[str, str] | None = None
+    if settings.auth:  # "user:pass", the colon checked by Settings
+        user, _, password = settings.auth.partition(":")
+        auth = (user, password)
     _, local_url, _ = demo.launch(
         server_name=settings.host,
         server_port=port,
@@ -112,6 +117,8 @@ def launch(
         footer_links=["api"],
         theme=theme(),
         css=CSS,
+        # The OpenAI-compatible API (service/openai_routes.py) on the same port, routed before the server starts.
+        app_kwargs={"routes": [openai_mount(assistant, settings)]},
     )
     # The page is served before the index is opened and the model loaded: the page's own load
     # event (example questions) opens them. Warming them here instead, in a thread, measured
@@ -119,6 +126,7 @@ def launch(
     url = local_url or f"http://{settings.host}:{port}/"
     if not quiet:
         print(f"newsrag is serving at {url}" + (" (basic auth on)" if auth else ""), flush=True)
+        print(f"OpenAI-compatible API at {url.rstrip('/')}{API_PATH}", flush=True)
     server = RunningServer(url=url, blocks=demo, assistant=assistant)
     if block:
         try:
