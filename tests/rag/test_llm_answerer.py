@@ -237,7 +237,7 @@ def test_server_cut_mid_stream_falls_back_to_offline_in_the_assistant_and_the_ui
     from rag.assistant import Assistant
     from rag.checking.support_checker import SupportChecker
     from ui.handlers import ChatHandlers
-    from ui.state import Conversation
+    from ui.state import ChatPage
 
     settings = Settings(data_dir=tmp_path, answerer="openai", llm_base_url=bad_server("cut"), llm_model="m",
                         llm_timeout_s=1.0)
@@ -255,9 +255,9 @@ def test_server_cut_mid_stream_falls_back_to_offline_in_the_assistant_and_the_ui
     assert time.monotonic() - started < 8, "the dead stream must time out, not hang"
 
     chat, conv, sources, _why, _box = list(
-        ChatHandlers(assistant, settings).respond(question, Conversation(), "llm", 6, False, "", "", "")
+        ChatHandlers(assistant, settings).respond(question, ChatPage(), "llm", 6, False, "", "", "")
     )[-1]
     final = chat[-1]["content"]
     assert "nr-answer" in final and "nr-error" not in final and "September 19" in final
     assert "fell back to the offline answerer" in final
-    assert len(conv.turns) == 1 and "September 19" in sources
+    assert len(conv.conversation.turns) == 1 and "September 19" in sources

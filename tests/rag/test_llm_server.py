@@ -176,7 +176,7 @@ def test_indexed_injection_is_not_obeyed_or_is_marked_unsupported(llm_server, tm
 @pytest.mark.slow
 def test_server_killed_mid_answer_falls_back_to_offline_and_the_page_still_answers(tmp_path: Path) -> None:
     from ui.handlers import ChatHandlers
-    from ui.state import Conversation
+    from ui.state import ChatPage
 
     own = start_server(tmp_path)
     proc, base, model_id = own.process, own.base_url, own.model_id
@@ -199,10 +199,10 @@ def test_server_killed_mid_answer_falls_back_to_offline_and_the_page_still_answe
 
         started = time.monotonic()  # the server is gone now: the page answers offline, fast
         chat, conv, *_ = list(
-            ChatHandlers(assistant, settings).respond(question, Conversation(), "llm", 4, False, "", "", "")
+            ChatHandlers(assistant, settings).respond(question, ChatPage(), "llm", 4, False, "", "", "")
         )[-1]
         assert "nr-answer" in chat[-1]["content"] and "September 19" in chat[-1]["content"]
-        assert "fell back to the offline answerer" in chat[-1]["content"] and len(conv.turns) == 1
+        assert "fell back to the offline answerer" in chat[-1]["content"] and len(conv.conversation.turns) == 1
         assert time.monotonic() - started < 20
     finally:
         stop_server(own)
