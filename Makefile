@@ -79,6 +79,7 @@ bench: bench-index bench-query
 
 bench-index: setup
 	$(PY) -m bench.index_bench
+	$(PY) -m bench.format_bench
 
 bench-query: setup
 	$(PY) -m bench.query_bench

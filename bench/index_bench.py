@@ -60,7 +60,7 @@ def _llama_index_baseline(settings: Settings, embedder: SentenceTransformerEmbed
     from index.article_files import load_articles
 
     started = time.perf_counter()
-    articles = load_articles([corpus], settings.max_file_bytes).articles
+    articles = load_articles([corpus], settings.file_limits).articles
     documents = [Document(text=a.text, metadata={"title": a.title}, id_=a.id) for a in articles]
     client = chromadb.PersistentClient(path=str(work / f"llama-chroma-{matched}"),
                                        settings=chromadb.config.Settings(anonymized_telemetry=False))

@@ -23,8 +23,14 @@ if TYPE_CHECKING:
     from index.progress import IndexProgress
 
 
+INDEX_HELP = ("index files or folders: plain text, Markdown, HTML, JSON, JSON Lines, PDF, Word (.docx), "
+              "e-mail (.eml), RSS/Atom feeds, WARC web archives")
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = commands.add_parser("index", help="index files or folders (.txt .md .html .json .jsonl)")
+    # Written out, not read from index.formats (importing the formats costs every command's start);
+    # tests/cli check it names every format in FORMATS.
+    p = commands.add_parser("index", help=INDEX_HELP)
     p.add_argument("paths", nargs="*", help="files or folders (default: ./seeds)")
     p.add_argument("--rebuild", action="store_true", help="drop the index and rebuild (e.g. after changing the model)")
     add_index_location(p)
@@ -73,6 +79,7 @@ class ProgressBar:
 
 
 def run_index(args: argparse.Namespace) -> int:
+    from index.article_files import formats_line
     from index.pipeline import Indexer
 
     settings = settings_from(args)
@@ -87,6 +94,8 @@ def run_index(args: argparse.Namespace) -> int:
         f"{report.removed} removed; chunks: {report.chunks_total} total, {report.chunks_embedded} embedded; "
         f"{report.seconds:.1f} s"
     )
+    if report.formats:
+        print(formats_line(report.formats))
     for problem in report.problems:
         print(f"  skipped {problem.path}: {problem.message}", file=sys.stderr)
     for note in report.notes:

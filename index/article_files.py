@@ -1,16 +1,19 @@
 """Find article files and read them safely: the files side of loading, before any format.
 
-`load_articles(paths, max_file_bytes)` is the loader the indexer and the tests call:
+`load_articles(paths, limits)` is the loader the indexer and the tests call:
 1. Discovery (`discover_files`): the given files, and every file with a supported suffix
    (`index.formats.SUPPORTED_SUFFIXES`) under the given folders, walked recursively,
    hidden files and folders skipped; resolved and sorted, so a run sees the same list
    `needs_indexing` compares with the manifest.
-2. Reading (`read_text`): the size is checked *before* a file is read, so a huge file is
-   never loaded; empty files, binary data and UTF-16 are refused; UTF-8 first (a BOM is
-   dropped), else the legacy encoding charset-normalizer finds least garbled among those
-   news files really come in (Windows-1252, Latin-1, ...), and a `FileMessage` names it so the
-   user can check the accents.
-3. The text goes to the parser of the file's format (`index/formats.py`).
+2. Reading: the size is checked *before* a file is read (`check_size`: an article file
+   against NEWSRAG_MAX_FILE_MB, a web archive against NEWSRAG_MAX_ARCHIVE_MB), so a huge
+   file is never loaded. A text format's file is decoded (`read_text`): empty files, binary
+   data and UTF-16 are refused; UTF-8 first (a BOM is dropped), else the legacy encoding
+   charset-normalizer finds least garbled among those news files really come in
+   (Windows-1252, Latin-1, ...), and a `FileMessage` names it so the user can check the
+   accents. A binary format's parser gets the bytes; an archive's gets the path and streams it.
+3. The content goes to the parser of the file's format (`index/formats/`). `parse_content`
+   does the same for content found inside another file (an e-mail's attachments).
 
 One bad file never stops a batch: every problem becomes a `FileMessage` whose message
 says what was expected, what was found and how to fix it, and the other files load.
@@ -27,8 +30,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.formats import SUPPORTED_SUFFIXES, Rejected, file_problem, parse_file, reject
-from newsrag.types import Article, FileMessage
+from index.formats import (
+    FORMATS,
+    SUPPORTED_SUFFIXES,
+    ArchiveFormat,
+    BinaryFormat,
+    Parsed,
+    Rejected,
+    TextFormat,
+    file_problem,
+    format_of,
+    reject,
+)
+from newsrag.types import Article, FileLimits, FileMessage, FormatCount
 
 _SUPPORTED_TEXT = ", ".join(SUPPORTED_SUFFIXES)
 _BINARY_SAMPLE = 8192
@@ -52,7 +66,7 @@ def _walk(folder: Path) -> Iterator[Path]:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             path = Path(dirpath) / name
-            if not name.startswith(".") and path.suffix.lower() in SUPPORTED_SUFFIXES and path.is_file():
+            if not name.startswith(".") and format_of(path) is not None and path.is_file():
                 yield path
 
 
@@ -78,7 +92,7 @@ def _discover(paths: Sequence[Path]) -> tuple[list[Path], list[FileMessage]]:
                 )
             for f in found:
                 files.setdefault(str(f.resolve()), f.resolve())
-        elif path.suffix.lower() in SUPPORTED_SUFFIXES:
+        elif format_of(path) is not None:
             files.setdefault(str(path), path)
         else:
             problems.append(
@@ -86,7 +100,7 @@ def _discover(paths: Sequence[Path]) -> tuple[list[Path], list[FileMessage]]:
                     path,
                     f"one of {_SUPPORTED_TEXT}",
                     f"a '{path.suffix or '(no extension)'}' file",
-                    "convert it to .txt, .md, .html or .jsonl",
+                    "convert it to one of these formats",
                 )
             )
     return [files[k] for k in sorted(files)], problems
@@ -122,21 +136,39 @@ class DecodedText:
     encoding: str  # "utf-8", or the legacy encoding charset-normalizer found
 
 
-def read_text(path: Path, max_file_bytes: int) -> DecodedText:
+def check_size(path: Path | str, size: int, limits: FileLimits) -> int:
+    """The byte limit that applies to this file (an archive's or an article file's); `Rejected`
+    when `size` is over it. The one size rule, for the loader and for browser uploads."""
+    if isinstance(format_of(path), ArchiveFormat):
+        limit, setting, fix = limits.max_archive_bytes, "NEWSRAG_MAX_ARCHIVE_MB", "split the archive"
+    else:
+        limit, setting, fix = limits.max_file_bytes, "NEWSRAG_MAX_FILE_MB", "split it into smaller files"
+    if size > limit:
+        limit_text, size_text = format_sizes(limit, size)
+        raise reject(f"a file of at most {limit_text}", size_text, f"{fix} or raise {setting}")
+    return limit
+
+
+def read_bytes(path: Path, limits: FileLimits) -> bytes:
+    """The file's bytes, its size checked before it is read; `Rejected` when too large or empty."""
+    limit = check_size(path, path.stat().st_size, limits)
+    with path.open("rb") as fh:
+        data = fh.read(limit + 1)  # bounded even if the file grew since stat()
+    if len(data) > limit:
+        raise reject(f"a file of at most {format_sizes(limit, len(data))[0]}", "a larger file", "split it")
+    if not data.strip():
+        raise reject("article text", "an empty file", "add the article text or remove the file")
+    return data
+
+
+def read_text(path: Path, limits: FileLimits) -> DecodedText:
     """The file's text, decoded; `Rejected` (with the user-facing reason) for a file too large,
     empty, binary, UTF-16, or in no known encoding."""
-    size = path.stat().st_size
-    if size > max_file_bytes:
-        limit_text, size_text = format_sizes(max_file_bytes, size)
-        raise reject(
-            f"a file of at most {limit_text}",
-            size_text,
-            "split it into smaller files or raise NEWSRAG_MAX_FILE_MB",
-        )
-    with path.open("rb") as fh:
-        data = fh.read(max_file_bytes + 1)  # bounded even if the file grew since stat()
-    if len(data) > max_file_bytes:
-        raise reject(f"a file of at most {format_sizes(max_file_bytes, len(data))[0]}", "a larger file", "split it")
+    return decode_text(read_bytes(path, limits))
+
+
+def decode_text(data: bytes) -> DecodedText:
+    """Bytes of a text format -> text; `Rejected` for binary data, UTF-16 or no known encoding."""
     if not data.strip():
         raise reject("article text", "an empty file", "add the article text or remove the file")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -144,7 +176,7 @@ def read_text(path: Path, max_file_bytes: int) -> DecodedText:
     sample = data[:_BINARY_SAMPLE]
     controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
     if b"\x00" in sample or controls > len(sample) * 0.1:
-        raise reject("a UTF-8 text file", "binary data", "export or convert it to .txt, .md, .html or .jsonl")
+        raise reject("a UTF-8 text file", "binary data", f"export or convert it to one of {_SUPPORTED_TEXT}")
     bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     encoding = "utf-8"
     try:
@@ -203,30 +235,46 @@ def encoding_note(path: Path, encoding: str) -> FileMessage:
 # --------------------------------------------------------------------------- loading
 
 
-@dataclass(frozen=True)
-class _FileLoad:
-    """What one file gave: its articles, its problems and its notes."""
+def _load_file(path: Path, limits: FileLimits) -> Parsed:
+    match format_of(path) or FORMATS[0]:  # a file named directly with another suffix is read as text
+        case TextFormat(parse=parse):
+            read = read_text(path, limits)
+            parsed = parse(path, read.text)
+            if read.encoding == "utf-8" or not parsed.articles:
+                return parsed
+            return Parsed(parsed.articles, parsed.problems, (encoding_note(path, read.encoding), *parsed.notes))
+        case BinaryFormat(parse=parse):
+            return parse(path, read_bytes(path, limits))
+        case ArchiveFormat(parse=parse):
+            check_size(path, path.stat().st_size, limits)
+            return parse(path, limits)
+    raise AssertionError("unreachable: every format is one of the three kinds")
 
-    articles: list[Article]
-    problems: list[FileMessage]
-    notes: list[FileMessage]
+
+def parse_content(path: Path, name: str, data: bytes) -> Parsed:
+    """Articles from content found inside another file (an e-mail's attachment), by the format
+    `name`'s suffix names; `Rejected` for a format that cannot be nested or cannot be used.
+    The articles keep `path`, the file that holds them."""
+    fmt = format_of(name)
+    match fmt:
+        case TextFormat(parse=parse):
+            return parse(path, decode_text(data).text)
+        case BinaryFormat(parse=parse):
+            return parse(path, data)
+        case ArchiveFormat() | None:
+            raise reject(f"an attachment in one of {_SUPPORTED_TEXT}", f"'{name}'",
+                         "save the attachment and index it as a file of its own")
+    raise AssertionError("unreachable: every format is one of the three kinds")
 
 
-def _load_file(path: Path, max_file_bytes: int) -> _FileLoad:
-    read = read_text(path, max_file_bytes)
-    articles, problems = parse_file(path, read.text)
-    notes = [encoding_note(path, read.encoding)] if read.encoding != "utf-8" and articles else []
-    return _FileLoad(articles, problems, notes)
-
-
-def load_articles(paths: Sequence[Path], max_file_bytes: int) -> LoadResult:
+def load_articles(paths: Sequence[Path], limits: FileLimits) -> LoadResult:
     """Load every supported file under `paths`; never raises for a bad file."""
     files, problems = _discover(paths)
     articles: list[Article] = []
     notes: list[FileMessage] = []
     for path in files:
         try:
-            loaded = _load_file(path, max_file_bytes)
+            loaded = _load_file(path, limits)
         except Rejected as err:
             problems.append(FileMessage(path=str(path), message=f"{path}: {err}"))
             continue
@@ -246,3 +294,24 @@ def load_articles(paths: Sequence[Path], max_file_bytes: int) -> LoadResult:
         files_seen=tuple(str(f) for f in files),
         notes=tuple(notes),
     )
+
+
+def count_formats(per_file: Sequence[tuple[Path, int]]) -> tuple[FormatCount, ...]:
+    """Files, files that gave articles, and articles per format (in `FORMATS` order, formats
+    with files only), from (file, articles it gave) pairs."""
+    out = []
+    for fmt in FORMATS:
+        mine = [n for path, n in per_file if format_of(path) is fmt]
+        if mine:
+            out.append(FormatCount(fmt.name, files=len(mine), files_read=sum(1 for n in mine if n), articles=sum(mine)))
+    return tuple(out)
+
+
+def formats_line(counts: Sequence[FormatCount]) -> str:
+    """The index summary's per-format line: "files: 3 PDF (5 articles), 1 WARC (12 articles),
+    2 plain text (1 without articles)"; empty when no file was read."""
+    parts = []
+    for c in counts:
+        unread = f", {c.files - c.files_read} without articles" if c.files_read < c.files else ""
+        parts.append(f"{c.files} {c.format} ({c.articles} article{'s' if c.articles != 1 else ''}{unread})")
+    return f"files: {', '.join(parts)}" if parts else ""

@@ -9,13 +9,25 @@ that pass, so a story copied by A and re-copied by B is one group even when A an
 differ more. The representative, the copy answers cite, is the earliest dated one, then
 the longest, then the smallest id.
 
+Articles with the same story URL are one story too, whatever their texts: a feed item
+(often a two-sentence summary, too few shared shingles for any threshold) and the saved
+page or web-archive capture it links to. URLs are compared after `index.ids.normalise_url`,
+the one URL rule, and joined in the same components, short articles included. A URL is not
+taken as naming one story when it has no path (a site's front page, which misconfigured
+pages give as their canonical URL) or when one file gives it to several of its articles
+(a feed whose items all link to one section page, a PDF that states its site): those
+articles are still compared by text. A group's `similarity` stays the lowest estimate
+between its representative and a member, so a group joined by URL may show one below the
+threshold.
+
 `shingle_similarity` (and `text_minhash`, the sketch itself) estimates one pair with the
 same shingling and sketch, for `evals/fit_duplicates.py`, which fits `DuplicateTuning` on
 labelled pairs.
 
-Deliberately left out: paraphrase detection (two outlets writing one event in their own
-words are two stories, not copies), cross-language copies, and any persisting of
-sketches (2,000 articles are grouped in a few seconds, so the manifest stores only groups).
+Deliberately left out: URL aliases beyond `normalise_url`'s rule (tracking parameters,
+mobile hosts), paraphrase detection (two outlets writing one event in their own words are
+two stories, not copies), cross-language copies, and any persisting of sketches (2,000
+articles are grouped in a few seconds, so the manifest stores only groups).
 """
 
 from __future__ import annotations
@@ -25,11 +37,13 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from urllib.parse import urlsplit
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 from numpy.typing import NDArray
 
+from index.ids import normalise_url
 from newsrag.text import words
 from newsrag.tuning import DuplicateTuning
 from newsrag.types import Article, DuplicateGroup
@@ -53,6 +67,7 @@ _MASK32 = np.uint64(0xFFFFFFFF)
 class _Sketch:
     article: Article
     minhash: MinHash
+    compared: bool  # long enough to be compared by text (`tuning.min_words`)
 
 
 @lru_cache(maxsize=1 << 18)  # bounded: a large corpus has millions of distinct tokens
@@ -124,36 +139,59 @@ def _find(parent: dict[str, str], node: str) -> str:
     return root
 
 
+def _story_urls(articles: Sequence[Article]) -> dict[str, list[str]]:
+    """Normalised story URL -> ids of the articles that give it, for URLs shared by two or more."""
+    by_url: dict[str, list[Article]] = {}
+    for article in articles:
+        url = normalise_url(article.url)
+        parts = urlsplit(url)
+        if url and (parts.path or parts.query):  # a bare host is a front page, never one story
+            by_url.setdefault(url, []).append(article)
+    out = {}
+    for url, sharing in by_url.items():
+        paths = [a.source_path for a in sharing]
+        if len(sharing) > 1 and len(set(paths)) == len(paths):  # one file giving it twice: not a story URL
+            out[url] = sorted(a.id for a in sharing)
+    return out
+
+
 def group_duplicates(
     articles: Sequence[Article], tuning: DuplicateTuning = _DEFAULT_TUNING
 ) -> tuple[DuplicateGroup, ...]:
-    """Groups of two or more articles that are one story republished with small edits.
+    """Groups of two or more articles that are one story: republished with small edits, or
+    given the same story URL (a feed item and the page it links to).
 
-    Articles with fewer than `tuning.min_words` words are never grouped. Each group lists
-    its representative first, then the others by id; groups are ordered by the
-    representative's id. The result does not depend on the order of `articles`.
+    Articles with fewer than `tuning.min_words` words are never grouped by text, only by URL.
+    Each group lists its representative first, then the others by id; groups are ordered by
+    the representative's id. The result does not depend on the order of `articles`.
     Raises ValueError when two articles share an id.
     """
     ids = [article.id for article in articles]
     if len(set(ids)) != len(ids):
         raise ValueError("group_duplicates: article ids must be unique")
+    ordered = sorted(articles, key=lambda a: a.id)
+    story_urls = _story_urls(ordered)
+    joined_by_url = {article_id for sharing in story_urls.values() for article_id in sharing}
     sketches: list[_Sketch] = []
-    for article in sorted(articles, key=lambda a: a.id):
+    for article in ordered:
         tokens = words(f"{article.title}\n{article.text}")
-        if len(tokens) < tuning.min_words:
-            continue
-        sketches.append(_Sketch(article, _minhash(tokens, tuning)))
+        compared = len(tokens) >= tuning.min_words
+        if compared or article.id in joined_by_url:  # a short article is sketched only for its group's similarity
+            sketches.append(_Sketch(article, _minhash(tokens, tuning), compared))
     if len(sketches) < 2:
         return ()
 
     lsh = MinHashLSH(num_perm=tuning.num_perm, params=(tuning.num_perm // _LSH_ROWS, _LSH_ROWS))
     by_id = {sketch.article.id: sketch for sketch in sketches}
     parent = {article_id: article_id for article_id in by_id}
-    for sketch in sketches:  # query before insert: each pair is proposed once, by its later id
+    for sketch in (s for s in sketches if s.compared):  # query before insert: each pair is proposed once
         for other_id in sorted(lsh.query(sketch.minhash)):
             if by_id[other_id].minhash.jaccard(sketch.minhash) >= tuning.threshold:
                 parent[_find(parent, sketch.article.id)] = _find(parent, other_id)
         lsh.insert(sketch.article.id, sketch.minhash)
+    for sharing in story_urls.values():
+        for other_id in sharing[1:]:
+            parent[_find(parent, other_id)] = _find(parent, sharing[0])
 
     members: dict[str, list[_Sketch]] = {}
     for sketch in sketches:

@@ -42,7 +42,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.article_files import discover_files, load_articles
+from index.article_files import count_formats, discover_files, load_articles
 from index.chroma_store import ChromaIndex
 from index.chunker import Chunker
 from index.dates import DATES_VERSION, find_date_mentions
@@ -56,7 +56,7 @@ from newsrag.errors import IndexStateError, InputError, NewsragError
 from newsrag.protocols import Embedder, SpanEmbedder, same_vectors
 from newsrag.settings import Settings
 from newsrag.tuning import DuplicateTuning
-from newsrag.types import Article, FileMessage, IndexReport
+from newsrag.types import Article, FileMessage, FormatCount, IndexReport
 
 __all__ = ["Indexer", "IndexProgress", "needs_indexing"]
 
@@ -80,6 +80,7 @@ class _Loaded:
     problems: tuple[FileMessage, ...]
     files_seen: tuple[str, ...]
     notes: tuple[FileMessage, ...] = ()
+    formats: tuple[FormatCount, ...] = ()
 
     @property
     def article_count(self) -> int:
@@ -139,23 +140,26 @@ class Indexer:
         `load_articles` keeps one Article per id (the first path); the indexer also needs
         the other paths, for deletion scope and to report where a story came from.
         """
-        max_bytes = self.settings.max_file_bytes
+        limits = self.settings.file_limits
         files = discover_files(paths)
         found_in: list[Path] = [p for p in paths if not any(is_under(str(f), [_resolved(p)]) for f in files)]
         occurrences: list[tuple[Article, str]] = []
         problems: list[FileMessage] = []
         notes: list[FileMessage] = []
+        per_file: list[tuple[Path, int]] = []
         if found_in:  # missing paths, empty folders, unsupported single files: the loader's words
-            problems.extend(load_articles(found_in, max_bytes).problems)
+            problems.extend(load_articles(found_in, limits).problems)
         every = max(1, len(files) // 20)  # about 20 load events, whatever the corpus size
         for n, path in enumerate(files, start=1):
             if n % every == 0:
                 emit(progress, "load", n, len(files), f"read {n}/{len(files)} files")
-            result = load_articles([path], max_bytes)
+            result = load_articles([path], limits)
             problems.extend(result.problems)
             notes.extend(result.notes)
             occurrences.extend((a, _resolved(a.source_path)) for a in result.articles)
-        return _Loaded(tuple(occurrences), tuple(problems), tuple(str(f) for f in files), tuple(notes))
+            per_file.append((path, len(result.articles)))
+        return _Loaded(tuple(occurrences), tuple(problems), tuple(str(f) for f in files), tuple(notes),
+                       count_formats(per_file))
 
     def index(self, paths: Sequence[str | Path], progress: ProgressCallback | None = None,
               rebuild: bool = False) -> IndexReport:
@@ -237,6 +241,7 @@ class Indexer:
             problems=tuple(loaded.problems),
             stages=self.clock.times(),
             notes=loaded.notes,
+            formats=loaded.formats,
         )
         emit(progress, "done", 1, 1, f"{report.chunks_total} chunks, {embedded} embedded")
         return report

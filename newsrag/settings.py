@@ -17,7 +17,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from newsrag.errors import ConfigError
-from newsrag.types import RetrievalMode
+from newsrag.types import FileLimits, RetrievalMode
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(default=192, ge=32, le=2048)
     chunk_overlap_tokens: int = Field(default=32, ge=0, le=1024)
     max_file_mb: float = Field(default=20.0, gt=0)
+    # A web archive (.warc, .warc.gz) holds many pages: this bounds the archive, and
+    # max_file_mb bounds each page inside it. The archive is streamed, never read whole.
+    max_archive_mb: float = Field(default=4096.0, gt=0)
     # How sentence vectors are made at index time: "late" pools them from the chunk's own
     # forward pass, "separate" encodes each sentence alone (index/sentences.py; measured
     # by `python -m evals.fit --compare-sentence-vectors`).
@@ -117,6 +120,11 @@ class Settings(BaseSettings):
     def max_file_bytes(self) -> int:
         """NEWSRAG_MAX_FILE_MB in bytes, counted in MiB as Gradio counts upload sizes."""
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def file_limits(self) -> FileLimits:
+        """The size limits every file reader applies (`index/article_files.py`, uploads)."""
+        return FileLimits(max_file_bytes=self.max_file_bytes, max_archive_bytes=int(self.max_archive_mb * 1024 * 1024))
 
     @property
     def chroma_dir(self) -> Path:

@@ -45,6 +45,11 @@ DATE_ORIGINS = (
     "json-field",  # the "published" field of a JSON/JSONL record
     "front-matter",  # "date:" or "published:" in Markdown front matter
     "dateline",  # a dated dateline or byline line at the top of a plain-text story
+    "pdf-metadata",  # a PDF's document information or XMP creation date
+    "docx-properties",  # a Word file's core properties (created, else last modified)
+    "email-header",  # the Date: header of a saved e-mail (and of its attachments)
+    "feed-item",  # an RSS/Atom item's published (else updated) date
+    "warc-capture",  # when a web archive captured the page, for a page that states no date
 )
 
 
@@ -427,6 +432,30 @@ class AskOptions:
 
 
 @dataclass(frozen=True)
+class FileLimits:
+    """How large an article file may be (NEWSRAG_MAX_FILE_MB), and a web archive, which holds
+    many pages and is streamed (NEWSRAG_MAX_ARCHIVE_MB; each page inside is bounded by the first)."""
+
+    max_file_bytes: int
+    max_archive_bytes: int
+
+    @classmethod
+    def uniform(cls, max_bytes: int) -> FileLimits:
+        """One bound for every file, archives included (tests, scripts)."""
+        return cls(max_bytes, max_bytes)
+
+
+@dataclass(frozen=True)
+class FormatCount:
+    """One file format's share of an indexing run: files found, files that gave articles, articles."""
+
+    format: str  # the format's name, e.g. "PDF"
+    files: int
+    files_read: int
+    articles: int
+
+
+@dataclass(frozen=True)
 class FileMessage:
     """What the user should know about one file (or record), in user terms: why it could not be
     indexed (a run's `problems`), or a remark on one that was (its `notes`: the legacy encoding
@@ -456,3 +485,4 @@ class IndexReport:
     problems: tuple[FileMessage, ...] = ()
     stages: tuple[StageTime, ...] = ()  # where the time went, in pipeline order
     notes: tuple[FileMessage, ...] = ()  # files indexed with a remark (decoded from Windows-1252, ...)
+    formats: tuple[FormatCount, ...] = ()  # per file format, in FORMATS order, those with files only

@@ -42,6 +42,7 @@ from newsrag.types import (
     ChunkSentences,
     DateMention,
     DuplicateGroup,
+    FileLimits,
     IndexStatus,
     Passage,
     SearchFilter,
@@ -103,7 +104,7 @@ def load_articles_in(paths: Sequence[Path]) -> list[Article]:
     """The articles under `paths` as the indexer loads them (real loader and cleaning)."""
     from index.article_files import load_articles
 
-    return list(load_articles(list(paths), max_file_bytes=20_000_000).articles)
+    return list(load_articles(list(paths), FileLimits.uniform(20_000_000)).articles)
 
 
 def chunk_articles(articles: Sequence[Article], chunk_tokens: int = 192, overlap: int = 32) -> list[Chunk]:

@@ -33,6 +33,7 @@ import gradio as gr
 from gradio.blocks import Block
 from gradio.events import api  # `gr.api` is left out of gradio's __all__
 
+from index.formats import SUPPORTED_SUFFIXES
 from newsrag.protocols import AssistantService
 from newsrag.settings import Settings, configured_answerer
 from ui import panels, render, render_research
@@ -41,7 +42,6 @@ from ui.handlers import ChatHandlers, IndexFiles
 from ui.options import answerer_choices
 from ui.state import ChatPage
 from ui.styles import SCROLL_TO_QUOTE_JS, TOGGLE_SETTINGS_JS
-from ui.uploads import ALLOWED_SUFFIXES
 
 
 class _Event(TypedDict):
@@ -140,9 +140,9 @@ def build_app(assistant: AssistantService, settings: Settings, *, index_files: I
                     refresh = gr.Button("Refresh status", size="sm", elem_id="nr-refresh")
                 with gr.Tab("Upload", id="upload", elem_id="nr-tab-upload"):
                     files = gr.File(
-                        label=f"Articles ({', '.join(ALLOWED_SUFFIXES)}; up to {settings.max_file_mb:g} MB each)",
+                        label=f"Articles ({', '.join(SUPPORTED_SUFFIXES)}; up to {settings.max_file_mb:g} MB each)",
                         file_count="multiple",
-                        file_types=list(ALLOWED_SUFFIXES),
+                        file_types=list(SUPPORTED_SUFFIXES),
                         type="filepath",
                         elem_id="nr-files",
                     )

@@ -22,7 +22,7 @@ from index.progress import IndexProgress, ProgressCallback
 from newsrag.errors import IndexStateError, NewsragError
 from newsrag.protocols import AssistantService
 from newsrag.settings import Settings
-from newsrag.types import Answer, Article, IndexReport
+from newsrag.types import Answer, Article, FileLimits, IndexReport
 from ui import panels, render, render_research
 from ui.options import build_options
 from ui.state import Bubble, ChatPage
@@ -201,8 +201,9 @@ class ChatHandlers:
         given = [Path(f) for f in (files or []) if f]
         if not given:
             return panels.report_html(None), self.status(), gr.skip()
-        max_bytes = self.settings.max_file_bytes
-        saved = save_uploads([(p.name, p) for p in given], uploads_dir(self.settings.data_dir), max_bytes)
+        # Gradio refuses uploads over NEWSRAG_MAX_FILE_MB (ui/server.py), web archives included.
+        saved = save_uploads([(p.name, p) for p in given], uploads_dir(self.settings.data_dir),
+                             FileLimits.uniform(self.settings.max_file_bytes))
         report: IndexReport | None = None
         problems = list(saved.problems)
         if saved.paths:

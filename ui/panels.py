@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import PurePath
 
+from index.article_files import formats_line
 from newsrag.types import Answer, FileMessage, IndexReport, IndexStatus
 from ui.escape import esc
 from ui.render import error_html, file_label, snippet
@@ -150,6 +151,8 @@ def report_html(report: IndexReport | None, problems: Sequence[FileMessage] = ()
             f"{report.chunks_embedded} chunks embedded in {report.seconds:.1f} s. "
             "New articles are searchable now.</div>"
         )
+        if report.formats:
+            parts.append(f'<div class="nr-kv nr-formats">{esc(formats_line(report.formats))}</div>')
     if all_problems:
         parts.append(
             f'<div class="nr-error" role="alert">{len(all_problems)} file'

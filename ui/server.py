@@ -113,7 +113,10 @@ def launch(
         quiet=True,
         show_error=True,
         ssr_mode=False,
-        max_file_size=settings.max_file_bytes,  # bytes: Gradio cannot parse "2.5mb"
+        # Bytes (Gradio cannot parse "2.5mb"). Through the page every file, a web archive too, is
+        # bounded by NEWSRAG_MAX_FILE_MB: a larger upload is refused before it is written to disk;
+        # a larger archive is indexed from the command line (`newsrag index`).
+        max_file_size=settings.max_file_bytes,
         footer_links=["api"],
         theme=theme(),
         css=CSS,

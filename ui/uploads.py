@@ -3,7 +3,8 @@
 A file name from a browser is untrusted: `../../etc/passwd`, `C:\\x\\y.txt`, names made
 of dots, control characters or 500 characters must never lead outside the uploads
 folder. `safe_upload_name` keeps only the last path component and a conservative
-character set; `save_uploads` also checks the extension and the size limit and reports
+character set; `save_uploads` also checks the format and the size limits (the loader's own
+rule, `index.article_files.check_size`) and reports
 every refusal as a `FileMessage` instead of raising, so one bad file harms nothing else.
 
 Deliberately left out: parsing. Whether a .json file really holds articles is the
@@ -18,11 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.article_files import format_sizes
-from newsrag.types import FileMessage
+from index.article_files import check_size
+from index.formats import SUPPORTED_SUFFIXES, Rejected, format_of
+from newsrag.types import FileLimits, FileMessage
 
-ALLOWED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".json")
-ARCHIVE_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar")
+ARCHIVE_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar")  # not unpacked
 MAX_NAME_CHARS = 120
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -55,7 +56,7 @@ class SavedUploads:
     problems: tuple[FileMessage, ...]  # every refused file, with the reason and the fix
 
 
-def save_uploads(files: Sequence[tuple[str, Path]], dest: Path, max_bytes: int) -> SavedUploads:
+def save_uploads(files: Sequence[tuple[str, Path]], dest: Path, limits: FileLimits) -> SavedUploads:
     """Copy each (name as sent, temporary path) into `dest` under a safe name.
 
     A file with the same safe name replaces the earlier upload: re-uploading an edited
@@ -72,14 +73,14 @@ def save_uploads(files: Sequence[tuple[str, Path]], dest: Path, max_bytes: int) 
             problems.append(FileMessage(shown, "expected a file name, got none usable; rename the file"))
             continue
         suffix = Path(name).suffix.lower()
-        if suffix not in ALLOWED_SUFFIXES:
+        if format_of(name) is None:
             fix = (
                 "archives are not unpacked: extract the articles and upload the files themselves"
                 if suffix in ARCHIVE_SUFFIXES
-                else "save the article as .txt, .md, .html, .json or .jsonl"
+                else "save the article in one of these formats"
             )
             problems.append(
-                FileMessage(shown, f"expected one of {', '.join(ALLOWED_SUFFIXES)}, "
+                FileMessage(shown, f"expected one of {', '.join(SUPPORTED_SUFFIXES)}, "
                                    f"got '{suffix or 'no extension'}'; {fix}")
             )
             continue
@@ -88,15 +89,10 @@ def save_uploads(files: Sequence[tuple[str, Path]], dest: Path, max_bytes: int) 
         except OSError as exc:
             problems.append(FileMessage(shown, f"expected a readable upload, got {exc.strerror}; upload it again"))
             continue
-        if size > max_bytes:
-            limit_text, size_text = format_sizes(max_bytes, size)
-            problems.append(
-                FileMessage(
-                    shown,
-                    f"expected at most {limit_text}, got {size_text}; "
-                    "split the file or raise NEWSRAG_MAX_FILE_MB",
-                )
-            )
+        try:
+            check_size(name, size, limits)
+        except Rejected as exc:
+            problems.append(FileMessage(shown, str(exc)))
             continue
         if size == 0:
             problems.append(FileMessage(shown, "expected some text, got an empty file; check the export"))

@@ -133,6 +133,7 @@ def _sentences(article_id: str, text: str, corpus: str) -> list[Sentence]:
 
 def load_sentences() -> list[Sentence]:
     from index.article_files import load_articles
+    from newsrag.types import FileLimits
 
     out: list[Sentence] = []
     for corpus in CORPORA:
@@ -140,7 +141,8 @@ def load_sentences() -> list[Sentence]:
             for line in fh:
                 rec = json.loads(line)
                 out.extend(_sentences(rec["id"], rec["text"], corpus))
-    for article in sorted(load_articles([ROOT / "seeds"], max_file_bytes=20_000_000).articles, key=lambda a: a.id):
+    seeds = load_articles([ROOT / "seeds"], FileLimits.uniform(20_000_000)).articles
+    for article in sorted(seeds, key=lambda a: a.id):
         out.extend(_sentences(article.id, article.text, "seeds"))
     return out
 

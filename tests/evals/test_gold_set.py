@@ -21,7 +21,7 @@ from evals.metrics import answer_correct
 from index.article_files import load_articles
 from newsrag.errors import InputError
 from newsrag.settings import Settings
-from newsrag.types import Article, Turn
+from newsrag.types import Article, FileLimits, Turn
 from rag.language.anchors import anchor_in, find_anchors
 
 
@@ -33,7 +33,7 @@ def gold():
 @pytest.fixture(scope="module")
 def seed_articles() -> tuple[Article, ...]:
     max_bytes = Settings().max_file_bytes
-    result = load_articles([Path(__file__).resolve().parents[2] / "seeds"], max_bytes)
+    result = load_articles([Path(__file__).resolve().parents[2] / "seeds"], FileLimits.uniform(max_bytes))
     assert not result.problems
     return result.articles
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, event, given, settings as hyp_settings, stra
 from index.article_files import load_articles
 from index.chunker import Chunker
 from index.formats import SUPPORTED_SUFFIXES
-from newsrag.types import Article
+from newsrag.types import Article, FileLimits
 
 FUZZ = hyp_settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -91,7 +91,7 @@ def test_any_file_loads_to_articles_or_a_clear_problem(fuzz_dir: Path, file: tup
     content, suffix = file
     path = fuzz_dir / f"f{next(_counter)}{suffix.upper() if upper else suffix}"
     path.write_bytes(content)
-    result = load_articles([path], max_file_bytes=4000)  # some fuzz files are over the limit
+    result = load_articles([path], FileLimits.uniform(4000))  # some fuzz files are over the limit
     assert result.articles or result.problems, "a file gives articles or says why not"
     event(f"{suffix}: {'articles' if result.articles else 'problem only'}")
     for article in result.articles:

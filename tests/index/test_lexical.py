@@ -20,7 +20,7 @@ def _chunks(seeds_dir):
 
     settings = Settings()
     chunker = Chunker.from_settings(settings)
-    return [c for a in load_articles([seeds_dir], settings.max_file_bytes).articles for c in chunker.chunk(a)]
+    return [c for a in load_articles([seeds_dir], settings.file_limits).articles for c in chunker.chunk(a)]
 
 
 def test_stored_copy_scores_exactly_like_a_fresh_build(tmp_path, seeds_dir):

@@ -9,6 +9,7 @@ import pytest
 
 from index import article_files, html_extract
 from index.article_files import LoadResult, load_articles
+from newsrag.types import FileLimits
 
 GOOD = "Good Story Headline Here\nIt happened on Monday, officials said."
 
@@ -17,7 +18,7 @@ def _batch(tmp_path: Path, name: str, content: bytes, max_file_bytes: int = 1_00
     """Load a folder holding the bad file next to a good one."""
     (tmp_path / "good.txt").write_text(GOOD, encoding="utf-8")
     (tmp_path / name).write_bytes(content)
-    return load_articles([tmp_path], max_file_bytes=max_file_bytes)
+    return load_articles([tmp_path], FileLimits.uniform(max_file_bytes))
 
 
 def _only_problem(result: LoadResult, name: str) -> str:
@@ -91,7 +92,7 @@ def test_too_large_file_is_rejected_before_reading(tmp_path: Path, monkeypatch: 
 
     monkeypatch.setattr(article_files.Path, "open", spy_open)
     (tmp_path / "good.txt").write_text(GOOD, encoding="utf-8")
-    result = load_articles([tmp_path], max_file_bytes=20 * 1024 * 1024)
+    result = load_articles([tmp_path], FileLimits.uniform(20 * 1024 * 1024))
     message = _only_problem(result, "huge.txt")
     assert "expected a file of at most 20.0 MB, got 50.0 MB" in message
     assert "NEWSRAG_MAX_FILE_MB" in message
@@ -153,7 +154,7 @@ def test_html_page_scripts_never_reach_the_text_and_empty_pages_are_reported(tmp
 
 def test_missing_path(tmp_path: Path) -> None:
     (tmp_path / "good.txt").write_text(GOOD, encoding="utf-8")
-    result = load_articles([tmp_path / "nope", tmp_path / "good.txt"], max_file_bytes=1_000_000)
+    result = load_articles([tmp_path / "nope", tmp_path / "good.txt"], FileLimits.uniform(1_000_000))
     message = _only_problem(result, "nope")
     assert "expected an existing file or folder, got nothing at that path; check the path" in message
     _good_still_loaded(result)
@@ -162,21 +163,21 @@ def test_missing_path(tmp_path: Path) -> None:
 def test_folder_without_supported_files(tmp_path: Path) -> None:
     empty = tmp_path / "pdfs"
     empty.mkdir()
-    (empty / "a.pdf").write_bytes(b"%PDF")
+    (empty / "a.odt").write_bytes(b"PK\x03\x04")
     (empty / ".hidden.txt").write_text("Hidden", encoding="utf-8")
-    result = load_articles([empty], max_file_bytes=1_000_000)
+    result = load_articles([empty], FileLimits.uniform(1_000_000))
     message = _only_problem(result, "pdfs")
     assert "expected a folder with article files" in message and "got no supported files" in message
     assert result.articles == () and result.files_seen == ()
 
 
 def test_explicit_unsupported_file(tmp_path: Path) -> None:
-    pdf = tmp_path / "report.pdf"
-    pdf.write_bytes(b"%PDF-1.4")
+    pdf = tmp_path / "report.odt"
+    pdf.write_bytes(b"PK\x03\x04")
     (tmp_path / "good.txt").write_text(GOOD, encoding="utf-8")
-    result = load_articles([pdf, tmp_path / "good.txt"], max_file_bytes=1_000_000)
-    message = _only_problem(result, "report.pdf")
-    assert "got a '.pdf' file; convert it to .txt, .md, .html or .jsonl" in message
+    result = load_articles([pdf, tmp_path / "good.txt"], FileLimits.uniform(1_000_000))
+    message = _only_problem(result, "report.odt")
+    assert "got a '.odt' file; convert it to one of these formats" in message
     assert [Path(p).name for p in result.files_seen] == ["good.txt"]
     _good_still_loaded(result)
 
@@ -200,7 +201,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
     monkeypatch.setattr(article_files.Path, "open", deny)
     (tmp_path / "good.txt").write_text(GOOD.replace("Good", "Other"), encoding="utf-8")
-    result = load_articles([tmp_path], max_file_bytes=1_000_000)
+    result = load_articles([tmp_path], FileLimits.uniform(1_000_000))
     message = _only_problem(result, "locked.txt")
     assert "expected a readable article file, got PermissionError" in message and "check the file" in message
     assert [a.title for a in result.articles] == ["Other Story Headline Here"]

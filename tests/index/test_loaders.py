@@ -12,7 +12,7 @@ import pytest
 from index.article_files import LoadResult, discover_files, load_articles
 from index.formats import parse_published
 from index.ids import article_id, chunk_id
-from newsrag.types import Article
+from newsrag.types import Article, FileLimits
 
 MB = 1_000_000
 BODY = (
@@ -22,7 +22,7 @@ BODY = (
 
 
 def _load(*paths: Path) -> LoadResult:
-    return load_articles(list(paths), max_file_bytes=MB)
+    return load_articles(list(paths), FileLimits.uniform(MB))
 
 
 def test_seed_folder_loads_six_articles_in_path_order(seeds_dir: Path) -> None:
@@ -147,11 +147,11 @@ def test_folders_are_walked_recursively_skipping_hidden_and_unsupported(tmp_path
     (tmp_path / "a" / "b" / "deep.txt").write_text("Deep Story Title Here\nIt happened.", encoding="utf-8")
     (tmp_path / ".git" / "x.txt").write_text("Hidden Folder Story\nNo.", encoding="utf-8")
     (tmp_path / ".hidden.txt").write_text("Hidden File Story\nNo.", encoding="utf-8")
-    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4 binary")
+    (tmp_path / "notes.odt").write_bytes(b"PK\x03\x04 binary")
     (tmp_path / "top.txt").write_text("Top Story Title Here\nIt happened too.", encoding="utf-8")
     result = _load(tmp_path)
     assert [a.title for a in result.articles] == ["Deep Story Title Here", "Top Story Title Here"]
-    assert result.problems == ()  # the .pdf inside a folder is skipped silently
+    assert result.problems == ()  # the .odt inside a folder is skipped silently
     assert [Path(p).name for p in result.files_seen] == ["deep.txt", "top.txt"]
     assert [str(p) for p in discover_files([tmp_path])] == list(result.files_seen)
 
@@ -219,7 +219,7 @@ def test_parse_published_rejects_non_dates() -> None:
 
 def _one(tmp_path: Path, name: str, content: str) -> Article:
     (tmp_path / name).write_text(content, encoding="utf-8")
-    result = load_articles([tmp_path / name], 10**6)
+    result = load_articles([tmp_path / name], FileLimits.uniform(10**6))
     assert result.problems == ()
     (article,) = result.articles
     return article
@@ -269,4 +269,18 @@ def test_no_date_is_guessed_for_a_story_that_states_none(tmp_path: Path, text: s
 
 def test_the_seeds_state_no_publication_date(seeds_dir: Path) -> None:
     assert all(a.published is None and a.published_origin is None
-               for a in load_articles([seeds_dir], 10**6).articles)
+               for a in load_articles([seeds_dir], FileLimits.uniform(10**6)).articles)
+
+
+def test_an_html_page_that_states_no_date_is_not_dated_from_its_text(tmp_path: Path) -> None:
+    """A year in the text ("the 2024 budget") is not a publication date; a <time> in the markup is."""
+    body = ("<article><h1>Council budget vote</h1>{stamp}<p>The council discussed the 2024 budget at length "
+            "today and agreed to spend more on roads and schools.</p><p>Members voted twelve to three for the "
+            "plan, which the mayor called fair to everyone in the town.</p></article>")
+    (tmp_path / "undated.html").write_text(f"<html><body>{body.format(stamp='')}</body></html>", encoding="utf-8")
+    stamped = body.format(stamp='<time datetime="2023-05-02">2 May 2023</time>')
+    (tmp_path / "dated.html").write_text(f"<html><body>{stamped}</body></html>", encoding="utf-8")
+    by_file = {Path(a.source_path).name: a for a in _load(tmp_path).articles}
+    assert by_file["undated.html"].published is None and by_file["undated.html"].published_origin is None
+    assert by_file["dated.html"].published == dt.date(2023, 5, 2)
+    assert by_file["dated.html"].published_origin == "html-metadata"

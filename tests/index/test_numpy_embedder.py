@@ -40,7 +40,7 @@ def _seed_chunk_texts() -> list[str]:
 
     settings = Settings()
     chunker = Chunker.from_settings(settings)
-    articles = load_articles([ROOT / "seeds"], settings.max_file_bytes).articles
+    articles = load_articles([ROOT / "seeds"], settings.file_limits).articles
     return [c.embedding_text for a in articles for c in chunker.chunk(a)]
 
 

@@ -17,7 +17,7 @@ from index.lock import IndexLock
 from index.pipeline import Indexer, IndexProgress, needs_indexing
 from newsrag.errors import ConfigError, IndexStateError
 from newsrag.settings import Settings
-from newsrag.types import SearchFilter
+from newsrag.types import FileLimits, SearchFilter
 from tests.fakes import HashEmbedder
 from tests.index.conftest import hash_settings_for, snapshot
 
@@ -297,7 +297,7 @@ def test_reader_returns_full_articles_and_stable_chunks(hash_settings, seeds_cop
 
     _index(hash_settings, [seeds_copy])
     reader = open_reader(hash_settings)
-    loaded = load_articles([seeds_copy], 10**7).articles
+    loaded = load_articles([seeds_copy], FileLimits.uniform(10**7)).articles
     stored = {a.id: a for a in reader.articles()}
     for article in loaded:
         assert stored[article.id] == dataclasses.replace(article, source_path=str(Path(article.source_path).resolve()))

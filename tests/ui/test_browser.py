@@ -283,6 +283,36 @@ def test_upload_makes_a_new_article_searchable(chat: ChatPage, live_server, tmp_
     expect(chat.last_answer().locator(".nr-cite").first).to_have_text("[1]")
 
 
+def test_upload_of_word_and_email_files_reports_each_format(chat: ChatPage, live_server, tmp_path: Path):
+    """A Word draft and a saved e-mail go through the page as a .txt does, counted per format."""
+    from email.message import EmailMessage
+
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = "Brinmoor council approves the tram line"
+    document.add_paragraph("The Brinmoor council approved the new tram line on 3 June 2024 by eleven votes to four.")
+    document.add_paragraph("The line will cost 212 million crowns and open in 2027, the council's treasurer said.")
+    draft = tmp_path / "tram.docx"
+    document.save(draft)
+    message = EmailMessage()
+    message["Subject"] = "Statement on the Orlet bridge closure"
+    message["From"] = "Orlet Roads Office <press@orlet.example>"
+    message["Date"] = "Tue, 04 Jun 2024 09:30:00 +0000"
+    message.set_content("The Orlet bridge will close for repairs from 10 June 2024 for six weeks.\n"
+                        "Ferries will run every twenty minutes while the bridge is closed.\n")
+    mail = tmp_path / "bridge.eml"
+    mail.write_bytes(bytes(message))
+    report = chat.upload(draft, mail)
+    assert "2 added" in report, report
+    assert "1 Word (1 article)" in report and "1 e-mail (1 article)" in report, report
+
+    chat.ask("How much will the Brinmoor tram line cost?")
+    expect(chat.last_answer()).to_contain_text("212 million")
+    chat.tab("Sources")
+    expect(chat.page.locator("#nr-sources .nr-file").first).to_contain_text("tram.docx")
+
+
 def test_hostile_article_is_inert_text(chat: ChatPage, live_server, tmp_path: Path):
     page = chat.page
     hostile = tmp_path / "hostile.html"

@@ -16,7 +16,7 @@ from hypothesis import given, settings as hyp_settings, strategies as st
 
 from newsrag.errors import InputError
 from newsrag.settings import Settings
-from newsrag.types import FileMessage, IndexReport, Turn
+from newsrag.types import FileLimits, FileMessage, IndexReport, Turn
 from tests.ui.conftest import HOSTILE, FakeAssistant
 from ui import panels, render
 from ui.handlers import ChatHandlers
@@ -245,13 +245,13 @@ def test_save_uploads_refuses_bad_files_and_keeps_good_ones(tmp_path):
     result = save_uploads(
         [("../../good.txt", good), ("big.txt", big), ("evil.exe", exe), ("empty.md", empty), ("..", good)],
         dest,
-        max_bytes=1000,
+        FileLimits.uniform(1000),
     )
     assert [p.name for p in result.paths] == ["good.txt"]
     assert result.paths[0].parent == dest.resolve()
     assert sorted(p.path for p in result.problems) == sorted(["big.txt", "evil.exe", "empty.md", ".."])
     messages = " ".join(p.message for p in result.problems)
-    assert "expected at most 1,000 bytes, got 2,000 bytes" in messages
+    assert "expected a file of at most 1,000 bytes, got 2,000 bytes" in messages
     assert ".exe" in messages and "empty file" in messages
     assert not (tmp_path / "good.txt").exists()
     assert sorted(p.name for p in dest.iterdir()) == ["good.txt"]
@@ -344,10 +344,10 @@ def test_upload_saves_indexes_refreshes_and_reports(assistant, tmp_path):
     handlers = ChatHandlers(assistant, Settings(data_dir=tmp_path / "data"), index_files)
     good = tmp_path / "story.md"
     good.write_text("# A story\nText.")
-    bad = tmp_path / "notes.pdf"
-    bad.write_bytes(b"%PDF")
+    bad = tmp_path / "notes.odt"
+    bad.write_bytes(b"PK")
     report, status, _ = handlers.upload([str(good), str(bad)], progress=None)
     assert seen == [[(tmp_path / "data" / "uploads" / "story.md").resolve()]]
     assert assistant.refreshed == 1
-    assert "1 added" in report and "notes.pdf" in report and "1 file could not be used" in report
+    assert "1 added" in report and "notes.odt" in report and "1 file could not be used" in report
     assert 'data-articles="2"' in status

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
 from newsrag.settings import Settings
+from newsrag.types import FileLimits
 from ui.uploads import MAX_NAME_CHARS, save_uploads
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
@@ -64,7 +65,7 @@ def test_hostile_names_never_leave_the_uploads_folder(tmp_path: Path) -> None:
     (tmp_path / "root" / "etc").mkdir(parents=True)
     outside_before = tree(tmp_path / "root")
 
-    result = save_uploads([(name, source) for name in HOSTILE_NAMES], dest, max_bytes=1_000_000)
+    result = save_uploads([(name, source) for name in HOSTILE_NAMES], dest, FileLimits.uniform(1_000_000))
 
     for path in result.paths:
         assert path.parent == dest.resolve() and path.read_bytes() == STORY
@@ -89,7 +90,7 @@ def test_any_name_lands_inside_the_uploads_folder_or_is_refused(tmp_path: Path, 
     source = tmp_path / "src.bin"
     source.write_bytes(STORY)
     dest = tmp_path / "up"
-    result = save_uploads([(name, source)], dest, max_bytes=1_000_000)
+    result = save_uploads([(name, source)], dest, FileLimits.uniform(1_000_000))
     assert len(result.paths) + len(result.problems) == 1
     for path in result.paths:
         assert path.parent == dest.resolve() and path.is_file() and len(path.name) <= MAX_NAME_CHARS
@@ -104,7 +105,7 @@ def test_a_symlink_planted_in_the_uploads_folder_is_not_written_through(tmp_path
     (dest / "story.txt").symlink_to(victim)
     source = tmp_path / "story.txt"
     source.write_bytes(STORY)
-    result = save_uploads([("story.txt", source)], dest, max_bytes=1_000_000)
+    result = save_uploads([("story.txt", source)], dest, FileLimits.uniform(1_000_000))
     assert result.paths == () and "got a path" in result.problems[0].message
     assert victim.read_text() == "precious"
 
@@ -164,7 +165,7 @@ def test_refused_uploads_say_why_and_leave_the_index_untouched(page, tmp_path: P
     files = _browser_files(tmp_path, {
         "articles.zip": _zip_of(tmp_path),
         "articles.tar.gz": b"\x1f\x8b\x08" + bytes(100),
-        "report.pdf": b"%PDF-1.4",
+        "report.odt": b"PK" + bytes(100),  # a format not read
         "setup.exe": b"MZ" + bytes(100),
         "notes": STORY,
         "huge.txt": STORY * (2 * limit // len(STORY)),  # twice the limit
@@ -172,10 +173,11 @@ def test_refused_uploads_say_why_and_leave_the_index_untouched(page, tmp_path: P
     })
     report, status, _ = handlers.upload(files, progress=None)
 
-    for name in ("articles.zip", "articles.tar.gz", "report.pdf", "setup.exe", "notes", "huge.txt", "empty.md"):
+    for name in ("articles.zip", "articles.tar.gz", "report.odt", "setup.exe", "notes", "huge.txt", "empty.md"):
         assert name in report, name
     assert report.count("archives are not unpacked") == 2
-    assert "expected at most 0.02 MB, got 0.04 MB; split the file or raise NEWSRAG_MAX_FILE_MB" in report
+    assert ("expected a file of at most 0.02 MB, got 0.04 MB; split it into smaller files or raise "
+            "NEWSRAG_MAX_FILE_MB") in report
     assert "7 files could not be used" in report
     assert list((settings.data_dir / "uploads").iterdir()) == []
     assert not list(tmp_path.rglob("escape.txt"))
@@ -206,7 +208,7 @@ def test_upload_limit_is_the_same_for_the_page_and_the_indexer(page, tmp_path: P
     assert "1 added" in report and "could not be used" not in report, report
     over = body[:limit] + b"\n"
     report, _, _ = handlers.upload(_browser_files(tmp_path / "b", {"over.txt": over}), progress=None)
-    assert "over.txt" in report and f"expected at most {limit:,} bytes, got {limit + 1:,} bytes" in report
+    assert "over.txt" in report and f"expected a file of at most {limit:,} bytes, got {limit + 1:,} bytes" in report
 
 
 def test_the_server_starts_with_a_fractional_limit_and_refuses_bigger_uploads(tmp_path: Path) -> None:
