@@ -8,7 +8,7 @@ never needs it to answer (the read side trusts only what the manifest vouches fo
   text has chunks with contiguous ordinals;
 - Chroma holds exactly the manifest's chunks, each stamped with its article's
   fingerprint, its text equal to the article's text at the chunk's offsets;
-- every chunk's sentences lie inside it, with vectors of the index's dimension;
+- every chunk's sentences lie inside it, with vectors of the index's dimension (float16 or float32);
 - a finished run names a stored keyword index of exactly the committed chunks;
 - every stored date mention belongs to an article and quotes its text at its offsets, and
   relative ones only belong to dated articles; an article has a publication date exactly

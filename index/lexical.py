@@ -14,6 +14,11 @@ only then named in the manifest (`bm25`, `bm25_generation`), so a crash leaves t
 previous copy in force and the manifest never names a half-written one. The key hashes
 every chunk's id and text, the tokenizer's source and the bm25s version.
 
+The read side opens the stored arrays memory-mapped (`MMAP`): the operating system pages in
+only what searches touch, and a copy removed by `remove_other_lexical` while mapped stays
+readable until it is dropped (POSIX unlink semantics). The vocabulary and document
+frequencies are JSON and are read whole.
+
 Deliberately left out: incremental updates (a rebuild of 100k chunks is 40 s, once per
 indexing run) and any query-time logic beyond scoring (`rag/retrieval/keyword_index.py`,
 `rag/retrieval/hybrid_retriever.py`).
@@ -44,6 +49,10 @@ FORMAT = "bm25-2"
 FOLDER = "bm25"  # under the data dir
 _DF_FILE = "df.json"
 _INFO_FILE = "info.json"
+# Open the stored arrays memory-mapped (`bench/lexical_mmap_bench.py`, 2-core CPU, page cache warm): at
+# 50,000 chunks the load takes 44 ms instead of 60 ms and adds 22 MB resident instead of 64 MB; pages
+# searches touch are file-backed page cache the kernel can drop, not heap; search p50 unchanged (0.48 ms).
+MMAP = True
 
 
 @functools.lru_cache(maxsize=1)
@@ -102,7 +111,8 @@ class LexicalIndex:
         self.size = len(self.chunks)
 
     @classmethod
-    def load(cls, folder: Path, chunks: Sequence[Chunk], generation: str = "") -> LexicalIndex | None:
+    def load(cls, folder: Path, chunks: Sequence[Chunk], generation: str = "", *,
+             mmap: bool = MMAP) -> LexicalIndex | None:
         """The copy stored in `folder` for exactly these chunks, or None if it is missing or damaged."""
         import bm25s
 
@@ -110,8 +120,14 @@ class LexicalIndex:
             info = json.loads((folder / _INFO_FILE).read_text(encoding="utf-8"))
             if info.get("format") != FORMAT or info.get("chunks") != len(chunks):
                 return None
-            bm25 = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0) if chunks else None
+            bm25 = (bm25s.BM25.load(str(folder), mmap=mmap, show_progress=False, verbosity=0)
+                    if chunks else None)
             df = json.loads((folder / _DF_FILE).read_text(encoding="utf-8"))
+            if bm25 is not None:
+                # Plain ndarray views of the same mapping (no copy): every slice of an np.memmap goes
+                # through its subclass hooks, which made a search ~20 % slower at 10,000 chunks.
+                bm25.scores = {k: v.view(np.ndarray) if isinstance(v, np.memmap) else v
+                               for k, v in bm25.scores.items()}
         except Exception as exc:  # noqa: BLE001 - a damaged or half-removed copy: the caller builds instead
             log.info("BM25 index at %s not usable (%s)", folder, exc)
             return None

@@ -14,7 +14,10 @@ half-written article. Readers keep reading while the indexer writes.
 
 Sentence vectors live here, not in Chroma: they are never searched by nearest neighbour,
 only read for the few chunks a question retrieved, and writing them in the chunks'
-transaction keeps them consistent with the chunks through any crash.
+transaction keeps them consistent with the chunks through any crash. They are written as
+float16 (half the bytes: ~25 GB instead of ~49 GB at 4M chunks of ~8 sentences); reading
+tells float16 from float32 rows by blob length, so an index written before as float32 (or
+half re-indexed since) reads unchanged, and callers always get float32 arrays.
 
 Deliberately left out: chunk vectors (they live in Chroma only) and any schema migration
 beyond `CREATE TABLE IF NOT EXISTS` (a newer schema asks for `newsrag index --rebuild`).
@@ -101,6 +104,14 @@ CREATE TABLE IF NOT EXISTS files (
     sha256 TEXT NOT NULL
 );
 """
+
+# Unit vectors lose nothing that matters in float16 (`bench/sentence_dtype_check.py`, real model on the
+# seeds: cosine with the float32 vector >= 0.9999998, question-sentence scores move < 1e-4, none of the
+# gold set's 95 answers or citations changes), and the table is the index's largest part. No meta key
+# records the width: rows of both widths can coexist (an incremental run over an older index rewrites
+# only changed articles), so each row's length is what says.
+SENTENCE_VECTOR_DTYPE = np.float16
+_READABLE_SENTENCE_DTYPES = (np.dtype(np.float16), np.dtype(np.float32))
 
 _DELETE_SENTENCES_OF_ARTICLE = "DELETE FROM sentences WHERE chunk_id IN (SELECT id FROM chunks WHERE article_id = ?)"
 _ARTICLE_COLUMNS = "id, title, text, source_path, url, source, dateline, published, part, published_origin"
@@ -293,7 +304,7 @@ class Manifest:
                 )
                 conn.executemany(
                     'INSERT OR REPLACE INTO sentences (chunk_id, ordinal, start, "end", vector) VALUES (?, ?, ?, ?, ?)',
-                    [(cs.chunk_id, n, start, end, np.asarray(vec, dtype=np.float32).tobytes())
+                    [(cs.chunk_id, n, start, end, np.asarray(vec, dtype=SENTENCE_VECTOR_DTYPE).tobytes())
                      for cs in item.sentences
                      for n, ((start, end), vec) in enumerate(zip(cs.spans, cs.vectors, strict=True))],
                 )
@@ -415,7 +426,7 @@ class Manifest:
                 rows.setdefault(cid, []).append((start, end, blob))
         out = {}
         for cid, found in rows.items():
-            vectors = np.frombuffer(b"".join(b for _, _, b in found), dtype=np.float32).reshape(len(found), dimension)
+            vectors = decode_sentence_vectors([b for _, _, b in found], dimension)
             out[cid] = ChunkSentences(cid, tuple((s, e) for s, e, _ in found), vectors)
         return out
 
@@ -431,10 +442,11 @@ class Manifest:
             'WHERE s.start < c.start OR s."end" > c."end" OR s.start >= s."end"').fetchone()[0]
         if outside:
             problems.append(f"{outside} sentence spans lie outside their chunk")
-        bad_size = self.conn.execute("SELECT COUNT(*) FROM sentences WHERE length(vector) != ?",
-                                     (4 * dimension,)).fetchone()[0]
+        sizes = tuple(t.itemsize * dimension for t in _READABLE_SENTENCE_DTYPES)
+        bad_size = self.conn.execute("SELECT COUNT(*) FROM sentences WHERE length(vector) NOT IN (?, ?)",
+                                     sizes).fetchone()[0]
         if bad_size:
-            problems.append(f"{bad_size} sentence vectors are not {dimension}-dimensional float32")
+            problems.append(f"{bad_size} sentence vectors are not {dimension}-dimensional float16 or float32")
         bare = self.conn.execute(
             "SELECT COUNT(*) FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM sentences s WHERE s.chunk_id = c.id)"
         ).fetchone()[0]
@@ -518,6 +530,31 @@ def _write_dates(conn: sqlite3.Connection, article_id: str, mentions: Sequence[D
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [(article_id, m.start, m.end, m.text, m.value.isoformat(), m.granularity, int(m.relative)) for m in mentions],
     )
+
+
+def decode_sentence_vectors(blobs: Sequence[bytes], dimension: int) -> np.ndarray:
+    """Stored sentence-vector blobs -> float32 (len(blobs), dimension); each blob float16 or float32 by length.
+
+    float16 rows are renormalised to unit length after widening; float32 rows are returned as stored.
+    """
+    out = np.empty((len(blobs), dimension), dtype=np.float32)
+    for dtype in _READABLE_SENTENCE_DTYPES:  # one frombuffer per width: a chunk's rows are read together
+        rows = [n for n, blob in enumerate(blobs) if len(blob) == dtype.itemsize * dimension]
+        if not rows:
+            continue
+        block = np.frombuffer(b"".join(blobs[n] for n in rows), dtype=dtype).reshape(len(rows), dimension)
+        block = block.astype(np.float32)
+        if dtype == np.float16:
+            # Rounding leaves the norm up to ~1e-4 off 1; callers are promised unit rows (ChunkSentences).
+            norms = np.linalg.norm(block, axis=1, keepdims=True)
+            block = block / np.where(norms == 0, 1.0, norms)
+        out[rows] = block
+    sizes = {t.itemsize * dimension for t in _READABLE_SENTENCE_DTYPES}
+    if any(len(blob) not in sizes for blob in blobs):
+        bad = next(len(blob) for blob in blobs if len(blob) not in sizes)
+        raise IndexStateError(f"a stored sentence vector has {bad} bytes, not {dimension} float16 or "
+                              "float32 values; run `newsrag index --rebuild`")
+    return out
 
 
 def is_under(path: str, roots: Sequence[str]) -> bool:

@@ -36,6 +36,26 @@ def test_stored_copy_scores_exactly_like_a_fresh_build(tmp_path, seeds_dir):
     assert write_lexical(tmp_path, chunks) == key  # stored already: nothing rebuilt
 
 
+def test_stored_copy_is_opened_memory_mapped_and_survives_its_removal(tmp_path, seeds_dir):
+    import numpy as np
+
+    chunks = _chunks(seeds_dir)
+    key = write_lexical(tmp_path, chunks)
+    mapped = LexicalIndex.load(lexical_folder(tmp_path, key), chunks)
+    whole = LexicalIndex.load(lexical_folder(tmp_path, key), chunks, mmap=False)
+    assert mapped is not None and whole is not None
+    arrays = [mapped._bm25.scores[k] for k in ("data", "indices", "indptr")]
+    # Backed by the file (not read into the heap), yet plain ndarrays (np.memmap slicing is slower).
+    assert all(type(a) is np.ndarray and isinstance(a.base, np.memmap) and not a.flags.writeable for a in arrays)
+    assert not any(isinstance(whole._bm25.scores[k].base, np.memmap) for k in ("data", "indices", "indptr"))
+    # The indexer removes superseded copies while readers may still hold them mapped.
+    remove_other_lexical(tmp_path, keep="another-key")
+    assert not lexical_folder(tmp_path, key).exists()
+    for q in QUESTIONS:
+        assert mapped.search(q, 5) == whole.search(q, 5)
+        assert list(mapped.scores(q)) == list(whole.scores(q))
+
+
 def test_key_follows_the_chunks_and_damaged_or_foreign_copies_are_not_loaded(tmp_path, seeds_dir):
     chunks = _chunks(seeds_dir)
     key = write_lexical(tmp_path, chunks)

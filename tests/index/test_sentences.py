@@ -106,3 +106,90 @@ def test_missing_sentence_rows_are_an_invariant_violation(hash_settings, hash_em
     conn.close()
     problems = " | ".join(check_invariants(hash_settings))
     assert "belong to no chunk" in problems and "not 64-dimensional" in problems
+
+
+def _stored_widths(settings) -> set[int]:
+    conn = sqlite3.connect(settings.manifest_path)
+    try:
+        return {n for (n,) in conn.execute("SELECT DISTINCT length(vector) FROM sentences")}
+    finally:
+        conn.close()
+
+
+def test_sentence_vectors_are_stored_as_float16_and_read_back_as_float32(tmp_path):
+    from index.manifest import StoredArticle
+    from newsrag.types import Article, ChunkSentences
+
+    text = "Iran set a deadline. Iraq agreed to it on Monday."
+    article = Article(id="a", title="Title", text=text, source_path="x.txt")
+    vectors = np.random.default_rng(3).normal(size=(2, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    manifest = Manifest(tmp_path / "manifest.sqlite")
+    try:
+        manifest.write_articles([StoredArticle(article, ("x.txt",), "fp", (_chunk(text, start=0),),
+                                               (ChunkSentences("a-0000", ((0, 20), (21, 49)), vectors),))])
+        stored = manifest.sentences(["a-0000"], 8)["a-0000"]
+        (width,) = {len(b) for (b,) in manifest.conn.execute("SELECT vector FROM sentences")}
+    finally:
+        manifest.close()
+    assert width == 8 * 2
+    assert stored.vectors.dtype == np.float32 and stored.vectors.shape == (2, 8)
+    rounded = vectors.astype(np.float16).astype(np.float32)
+    assert np.allclose(stored.vectors, rounded / np.linalg.norm(rounded, axis=1, keepdims=True), atol=1e-7)
+    assert not np.array_equal(stored.vectors, vectors)  # really rounded, so the width check above means float16
+    assert np.allclose(stored.vectors, vectors, atol=1e-3)
+    assert np.allclose(np.linalg.norm(stored.vectors, axis=1), 1.0, atol=1e-6)  # unit rows, as promised
+
+
+def test_an_index_written_with_float32_sentence_vectors_reads_the_same_vectors(hash_settings, hash_embedder,
+                                                                             small_corpus):
+    """Indexes written before float16 storage hold 4-byte rows; they read unchanged, no rebuild needed,
+    also when some rows were since rewritten as float16 (an incremental run touches changed articles only)."""
+    Indexer(hash_settings, hash_embedder).index([small_corpus])
+    assert _stored_widths(hash_settings) == {2 * hash_embedder.dimension}
+    conn = sqlite3.connect(hash_settings.manifest_path)
+    rows = conn.execute("SELECT rowid, vector FROM sentences ORDER BY rowid").fetchall()
+    # Widen every other row to float32 bytes of a known vector, as the old writer stored it.
+    widened = {rowid: np.frombuffer(blob, dtype=np.float16).astype(np.float32) + np.float32(1e-4)
+               for rowid, blob in rows[::2]}
+    conn.executemany("UPDATE sentences SET vector = ? WHERE rowid = ?",
+                     [(vec.tobytes(), rowid) for rowid, vec in widened.items()])
+    conn.commit()
+    expected = {}
+    for cid, ordinal, rowid, blob in conn.execute("SELECT chunk_id, ordinal, rowid, vector FROM sentences"):
+        if rowid in widened:
+            expected[(cid, ordinal)] = widened[rowid]
+        else:
+            half = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+            expected[(cid, ordinal)] = half / (np.linalg.norm(half) or 1.0)
+    conn.close()
+    assert _stored_widths(hash_settings) == {2 * hash_embedder.dimension, 4 * hash_embedder.dimension}
+    assert check_invariants(hash_settings) == []
+    manifest = Manifest(hash_settings.manifest_path, readonly=True)
+    try:
+        stored = manifest.sentences(sorted({cid for cid, _ in expected}), hash_embedder.dimension)
+    finally:
+        manifest.close()
+    assert sum(len(s.spans) for s in stored.values()) == len(expected)
+    for cid, s in stored.items():
+        assert s.vectors.dtype == np.float32
+        for ordinal, row in enumerate(s.vectors):
+            assert np.allclose(row, expected[(cid, ordinal)], rtol=0, atol=1e-7)
+
+
+def test_a_sentence_vector_of_neither_width_is_an_index_state_error(hash_settings, hash_embedder, small_corpus):
+    from newsrag.errors import IndexStateError
+
+    Indexer(hash_settings, hash_embedder).index([small_corpus])
+    conn = sqlite3.connect(hash_settings.manifest_path)
+    cid = conn.execute("SELECT chunk_id FROM sentences LIMIT 1").fetchone()[0]
+    conn.execute("UPDATE sentences SET vector = ? WHERE chunk_id = ?", (b"\x00" * 3 * hash_embedder.dimension, cid))
+    conn.commit()
+    conn.close()
+    assert any("not 64-dimensional float16 or float32" in p for p in check_invariants(hash_settings))
+    manifest = Manifest(hash_settings.manifest_path, readonly=True)
+    try:
+        with pytest.raises(IndexStateError, match="rebuild"):
+            manifest.sentences([cid], hash_embedder.dimension)
+    finally:
+        manifest.close()
