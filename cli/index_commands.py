@@ -1,7 +1,9 @@
 """`newsrag index` (write the index from files and folders) and `newsrag status` (what is in it).
 
 `index` draws a one-line progress bar on a terminal (nothing when stderr is not a TTY),
-then prints the report and names every file it skipped.
+then prints the report and names every file it skipped. `--workers N` (N > 1) loads and
+embeds on a Ray started for the run, `--ray-address ADDR` on an existing Ray cluster
+(`index.ray_work`, imported only then: without them nothing imports Ray).
 
 Deliberately left out: any indexing logic (`index/pipeline.py`).
 """
@@ -13,6 +15,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +24,8 @@ from newsrag.errors import InputError
 
 if TYPE_CHECKING:
     from index.progress import IndexProgress
+    from index.work import IndexWork
+    from newsrag.settings import Settings
 
 
 INDEX_HELP = ("index files or folders: plain text, Markdown, HTML, JSON, JSON Lines, PDF, Word (.docx), "
@@ -33,6 +38,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p = commands.add_parser("index", help=INDEX_HELP)
     p.add_argument("paths", nargs="*", help="files or folders (default: ./seeds)")
     p.add_argument("--rebuild", action="store_true", help="drop the index and rebuild (e.g. after changing the model)")
+    group = p.add_argument_group("distributed (needs the [distributed] extra: Ray)")
+    group.add_argument("--workers", type=int, metavar="N",
+                       help="load and embed in N Ray worker processes on this machine (default 1: no Ray); "
+                       "with --ray-address, how many tasks to keep busy (default: the cluster's CPUs)")
+    group.add_argument("--ray-address", metavar="ADDR",
+                       help="load and embed on the Ray cluster at HOST:PORT (`ray start --head` prints it)")
     add_index_location(p)
     p.set_defaults(run=run_index)
 
@@ -78,6 +89,19 @@ class ProgressBar:
             sys.stderr.write("\n")
 
 
+def index_work(settings: Settings, workers: int | None, ray_address: str | None
+               ) -> AbstractContextManager[IndexWork | None]:
+    """Who loads and embeds: this process (None) unless the flags ask for Ray."""
+    if workers is not None and workers < 1:
+        raise InputError(f"expected --workers as a whole number of at least 1, got {workers}",
+                         fix="e.g. --workers 2 (1, the default, runs in this process without Ray)")
+    if ray_address is None and (workers is None or workers == 1):
+        return nullcontext(None)
+    from index.ray_work import RayWork
+
+    return RayWork(settings, workers=workers, address=ray_address)
+
+
 def run_index(args: argparse.Namespace) -> int:
     from index.article_files import formats_line
     from index.pipeline import Indexer
@@ -86,13 +110,14 @@ def run_index(args: argparse.Namespace) -> int:
     paths = default_paths(args.paths)
     bar = ProgressBar()
     try:
-        report = Indexer.from_settings(settings).index(paths, progress=bar, rebuild=args.rebuild)
+        with index_work(settings, args.workers, args.ray_address) as work:
+            report = Indexer.from_settings(settings, work=work).index(paths, progress=bar, rebuild=args.rebuild)
     finally:
         bar.close()
     print(
         f"articles: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.removed} removed; chunks: {report.chunks_total} total, {report.chunks_embedded} embedded; "
-        f"{report.seconds:.1f} s"
+        f"{report.seconds:.1f} s on {report.ran_on}"
     )
     if report.formats:
         print(formats_line(report.formats))

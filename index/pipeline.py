@@ -26,15 +26,18 @@ imports torch (`index.embedder.PendingEmbedder`). The name and backend a pending
 declares are checked again against the loaded model, which is what the manifest records
 beside the vectors it writes.
 
+Loading (step 0) and chunking + embedding (in step 3) are handed to an `index.work.IndexWork`:
+in this process by default (`LocalWork`), or as Ray tasks (`index.ray_work.RayWork`,
+`newsrag index --workers N`); either way this process plans and writes, in the same order.
+
 `index.invariants.check_invariants(settings)` names every broken invariant; tests use it after crashes.
 
-Deliberately left out: parallel embedding processes and file watching. One writer at a
-time, started by the CLI or the UI; `needs_indexing` is the cheap "is there work" check.
+Deliberately left out: file watching, and more than one writer. One writer at a time, started
+by the CLI or the UI; `needs_indexing` is the cheap "is there work" check.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
 import time
@@ -49,9 +52,9 @@ from index.dates import DATES_VERSION, find_date_mentions
 from index.embedder import PendingEmbedder
 from index.lexical import remove_other_lexical, write_lexical
 from index.lock import IndexLock
-from index.manifest import FileRecord, Manifest, StoredArticle, content_hash, file_sha256, is_under
+from index.manifest import FileRecord, Manifest, content_hash, file_sha256, is_under
 from index.progress import IndexProgress, ProgressCallback, StageClock, emit
-from index.sentences import embed_chunks
+from index.work import EmbeddedBatch, IndexWork, LocalWork, ModelInfo, PlannedArticle, estimated_chunks
 from newsrag.errors import IndexStateError, InputError, NewsragError
 from newsrag.protocols import Embedder, SpanEmbedder, same_vectors
 from newsrag.settings import Settings
@@ -100,39 +103,30 @@ class _Plan:
 
 class Indexer:
     def __init__(self, settings: Settings, embedder: Embedder | PendingEmbedder,
-                 chunker: Chunker | None = None) -> None:
+                 chunker: Chunker | None = None, work: IndexWork | None = None) -> None:
         self.settings = settings
-        self._embedder = embedder  # a PendingEmbedder is loaded by `embedder`, on first use
+        self._embedder = embedder  # the model the run declares; `work` loads and runs it (a pending one on first use)
         self.chunker = chunker or Chunker.from_settings(settings)
+        self.work: IndexWork = work or LocalWork(embedder)
         self.clock = StageClock()  # per run; see IndexReport.stages
         self.tuning = DuplicateTuning()
 
     @classmethod
-    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Indexer:
+    def from_settings(cls, settings: Settings, embedder: Embedder | None = None,
+                      work: IndexWork | None = None) -> Indexer:
         """An indexer embedding with `embedder`, or with the torch one (`load_index_embedder`,
         loaded only when a run has something to embed) in three cases: none is given, late
         sentence vectors need span pooling `embedder` lacks, or `embedder` is the query path's
         NumPy one (the same vectors, but 3x slower than torch on long batches). The web UI hands
-        over the assistant's query embedder, so its uploads are indexed by torch too."""
+        over the assistant's query embedder, so its uploads are indexed by torch too. `work`: who loads
+        and embeds (`index.work`; in this process by default)."""
         from index.embedder import pending_index_embedder
         from index.numpy_embedder import BACKEND as NUMPY_BACKEND
 
         if (embedder is None or embedder.backend == NUMPY_BACKEND
                 or (settings.sentence_vectors == "late" and not isinstance(embedder, SpanEmbedder))):
-            return cls(settings, pending_index_embedder(settings))
-        return cls(settings, embedder)
-
-    @property
-    def embedder(self) -> Embedder:
-        """The embedder; a pending one is loaded here, when a run first has something to embed."""
-        if isinstance(self._embedder, PendingEmbedder):
-            self._embedder = self._embedder.load()
-        return self._embedder
-
-    @property
-    def write_batch_chunks(self) -> int:
-        # Several encode batches per write: fewer Chroma calls and manifest commits.
-        return max(32, self.settings.embed_batch_size * 8)
+            return cls(settings, pending_index_embedder(settings), work=work)
+        return cls(settings, embedder, work=work)
 
     def _load(self, paths: Sequence[Path], progress: ProgressCallback | None = None) -> _Loaded:
         """Load file by file, so that one story found in several files keeps every path.
@@ -150,14 +144,13 @@ class Indexer:
         if found_in:  # missing paths, empty folders, unsupported single files: the loader's words
             problems.extend(load_articles(found_in, limits).problems)
         every = max(1, len(files) // 20)  # about 20 load events, whatever the corpus size
-        for n, path in enumerate(files, start=1):
+        for n, result in enumerate(self.work.load(files, limits), start=1):  # in the order of `files`
             if n % every == 0:
                 emit(progress, "load", n, len(files), f"read {n}/{len(files)} files")
-            result = load_articles([path], limits)
             problems.extend(result.problems)
             notes.extend(result.notes)
             occurrences.extend((a, _resolved(a.source_path)) for a in result.articles)
-            per_file.append((path, len(result.articles)))
+            per_file.append((result.path, len(result.articles)))
         return _Loaded(tuple(occurrences), tuple(problems), tuple(str(f) for f in files), tuple(notes),
                        count_formats(per_file))
 
@@ -167,9 +160,9 @@ class Indexer:
             raise InputError("expected at least one file or folder to index, got none",
                              fix="name a folder, e.g. `newsrag index seeds/`")
         folders = [Path(p) for p in paths]
-        if isinstance(self._embedder, PendingEmbedder) and (rebuild or needs_indexing(self.settings, folders)):
+        if not self.work.model_loaded and (rebuild or needs_indexing(self.settings, folders)):
             # Work ahead: load the model before the index is touched, so one that cannot load changes nothing.
-            self._embedder = self._embedder.load()
+            self.work.model()
         started = time.perf_counter()
         roots = [_resolved(p) for p in folders]
         with IndexLock(self.settings.data_dir):
@@ -182,11 +175,12 @@ class Indexer:
     def _run(self, manifest: Manifest, paths: Sequence[Path], roots: list[str], progress: ProgressCallback | None,
              rebuild: bool, started: float) -> IndexReport:
         settings = self.settings
-        wanted = self._embedder  # a pending one: the name and backend it declares, the model not loaded
+        # A pending embedder: the name and backend it declares, the model not loaded.
+        wanted: Embedder | PendingEmbedder | ModelInfo = self._embedder
         refusal = None if rebuild else self._refusal(manifest, wanted)
         if (refusal is not None and isinstance(wanted, PendingEmbedder)
                 and wanted.name == manifest.get_meta("embedding_model")):
-            wanted = self.embedder  # the index's model declared on another backend: the loaded one decides
+            wanted = self.work.model()  # the index's model declared on another backend: the loaded one decides
             refusal = self._refusal(manifest, wanted)
         if refusal is not None:
             raise refusal
@@ -242,11 +236,13 @@ class Indexer:
             stages=self.clock.times(),
             notes=loaded.notes,
             formats=loaded.formats,
+            ran_on=self.work.ran_on,
         )
         emit(progress, "done", 1, 1, f"{report.chunks_total} chunks, {embedded} embedded")
         return report
 
-    def _refusal(self, manifest: Manifest, embedder: Embedder | PendingEmbedder) -> IndexStateError | None:
+    def _refusal(self, manifest: Manifest, embedder: Embedder | PendingEmbedder | ModelInfo
+                 ) -> IndexStateError | None:
         """Why `embedder` may not add to the index: the index was built with another model, or with
         a backend whose vectors differ; None when they match or the index has none recorded."""
         indexed_with = manifest.get_meta("embedding_model")
@@ -340,48 +336,36 @@ class Indexer:
 
     def _embed_and_write(self, manifest: Manifest, chroma: ChromaIndex, plan: _Plan,
                          progress: ProgressCallback | None) -> int:
-        with self.clock.stage("chunk"):
-            items = [
-                StoredArticle(article, paths, fingerprint(article, self.chunker, self.settings.sentence_vectors),
-                              self.chunker.chunk(article))
-                for article, paths in plan.embed
-            ]
-        with self.clock.stage("dates"):  # written with each article, in its batch's transaction
-            items = [dataclasses.replace(item, dates=find_date_mentions(item.article)) for item in items]
-        total = sum(len(i.chunks) for i in items)
-        emit(progress, "embed", 0, total, f"embedding {total} chunks of {len(items)} articles")
-        if items:
-            with self.clock.stage("model"):  # loads a pending embedder: there is something to embed
-                embedder = self.embedder
+        settings = self.settings
+        planned = [PlannedArticle(article, paths, fingerprint(article, self.chunker, settings.sentence_vectors))
+                   for article, paths in plan.embed]
+        if planned:
+            with self.clock.stage("model"):  # loads a pending model: there is something to embed
+                model = self.work.model()
             # Stored vectors must match the loaded model's, not only what a pending one declared.
-            if manifest.chunk_count() and (refusal := self._refusal(manifest, embedder)) is not None:
+            if manifest.chunk_count() and (refusal := self._refusal(manifest, model)) is not None:
                 raise refusal
-            manifest.set_meta({"embedding_model": embedder.name, "embedding_backend": embedder.backend,
-                               "embedding_dimension": str(embedder.dimension)})
+            manifest.set_meta({"embedding_model": model.name, "embedding_backend": model.backend,
+                               "embedding_dimension": str(model.dimension)})
+        # Chunk counts are known once articles are chunked (by the work): until then, an estimate.
+        total = sum(estimated_chunks(p.article, self.chunker) for p in planned)
+        emit(progress, "embed", 0, total, f"embedding about {total} chunks of {len(planned)} articles")
         done = 0
-        batch: list[StoredArticle] = []
-        for n, item in enumerate(items):
-            batch.append(item)
-            if sum(len(i.chunks) for i in batch) >= self.write_batch_chunks or n == len(items) - 1:
-                done += self._write_batch(manifest, chroma, batch)
-                emit(progress, "embed", done, total, f"{done}/{total} chunks")
-                batch = []
+        for batch in self.work.embed(planned, settings, self.chunker, self.clock):  # in the order of `planned`
+            done += self._write_batch(manifest, chroma, batch)
+            emit(progress, "embed", done, batch.total_chunks, f"{done}/{batch.total_chunks} chunks")
         return done
 
-    def _write_batch(self, manifest: Manifest, chroma: ChromaIndex, batch: list[StoredArticle]) -> int:
-        chunks = [c for item in batch for c in item.chunks]
-        with self.clock.stage("embed"):  # tokenize, model, pool sentence vectors
-            vectors, sentences = embed_chunks(self.embedder, chunks, self.settings.sentence_vectors)
-        by_chunk = {cs.chunk_id: cs for cs in sentences}
-        batch = [dataclasses.replace(item, sentences=tuple(by_chunk[c.id] for c in item.chunks)) for item in batch]
+    def _write_batch(self, manifest: Manifest, chroma: ChromaIndex, batch: EmbeddedBatch) -> int:
+        chunks = [c for item in batch.items for c in item.chunks]
         # Old chunks of a re-written article beyond its new count would be strays: drop them.
-        stale = [cid for item in batch for cid in manifest.chunk_ids_of(item.article.id)
+        stale = [cid for item in batch.items for cid in manifest.chunk_ids_of(item.article.id)
                  if cid not in {c.id for c in item.chunks}]
         with self.clock.stage("chroma"):
-            chroma.add(chunks, vectors, {item.article.id: item.fingerprint for item in batch})
+            chroma.add(chunks, batch.vectors, {item.article.id: item.fingerprint for item in batch.items})
             chroma.delete(stale)
         with self.clock.stage("manifest"):
-            manifest.write_articles(batch)  # the commit point of this batch
+            manifest.write_articles(batch.items)  # the commit point of this batch
         return len(chunks)
 
     def _refresh_dates(self, manifest: Manifest) -> None:

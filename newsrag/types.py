@@ -486,3 +486,4 @@ class IndexReport:
     stages: tuple[StageTime, ...] = ()  # where the time went, in pipeline order
     notes: tuple[FileMessage, ...] = ()  # files indexed with a remark (decoded from Windows-1252, ...)
     formats: tuple[FormatCount, ...] = ()  # per file format, in FORMATS order, those with files only
+    ran_on: str = "1 process"  # where loading and embedding ran: "1 process", "ray: 2 workers"
