@@ -20,14 +20,25 @@ articles are still compared by text. A group's `similarity` stays the lowest est
 between its representative and a member, so a group joined by URL may show one below the
 threshold.
 
+The work is split so that the index regroups without re-reading texts: `article_signature`
+sketches one article (its word count, text length and MinHash values), and
+`group_from_signatures` groups `SignedArticle`s (id, URL, file, date, text length, word
+count, MinHash values: no text). The indexer stores each article's signature in the
+manifest under `minhash_key(tuning)` and sketches only articles without one;
+`group_duplicates` sketches the given articles and groups them the same way, so both give
+identical groups. Every article is signed, short ones included: a short article joined by
+URL needs its sketch for its group's `similarity`, and `min_words` can change without
+re-sketching.
+
 `shingle_similarity` (and `text_minhash`, the sketch itself) estimates one pair with the
 same shingling and sketch, for `evals/fit_duplicates.py`, which fits `DuplicateTuning` on
 labelled pairs.
 
 Deliberately left out: URL aliases beyond `normalise_url`'s rule (tracking parameters,
 mobile hosts), paraphrase detection (two outlets writing one event in their own words are
-two stories, not copies), cross-language copies, and any persisting of sketches (2,000
-articles are grouped in a few seconds, so the manifest stores only groups).
+two stories, not copies), cross-language copies, and an incremental LSH index (each
+regroup inserts every stored signature again; only sketching, the costly part, is
+incremental).
 """
 
 from __future__ import annotations
@@ -40,10 +51,11 @@ from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 from numpy.typing import NDArray
 
 from index.ids import normalise_url
+from index.manifest import SignedArticle
 from newsrag.text import words
 from newsrag.tuning import DuplicateTuning
 from newsrag.types import Article, DuplicateGroup
@@ -59,15 +71,28 @@ _SEED = 1
 # proposed pair's estimate then rejects what is below the threshold.
 _LSH_ROWS = 2
 _DEFAULT_TUNING = DuplicateTuning()
+# The sketch's version: bump it whenever `_shingle_hashes`, `_word_hash` or `newsrag.text.words`
+# changes what an article's MinHash is, so that stored signatures are recomputed (`minhash_key`).
+_SKETCH_VERSION = "1"
+_SCHEME = "affine32"  # datasketch's permutation scheme: 32-bit hash values (uint32)
 _SHINGLE_BASE = np.uint64(0x01000193)  # odd (the FNV prime): combining word hashes loses no bit
 _MASK32 = np.uint64(0xFFFFFFFF)
 
 
 @dataclass(frozen=True)
 class _Sketch:
-    article: Article
+    article: SignedArticle
     minhash: MinHash
     compared: bool  # long enough to be compared by text (`tuning.min_words`)
+
+
+@dataclass(frozen=True)
+class ArticleSignature:
+    """What grouping keeps of one article's text: its size and its MinHash values."""
+
+    word_count: int  # tokens of `words(title + text)`: against `tuning.min_words`
+    text_length: int  # len(article.text): the representative rule prefers the longest copy
+    hashvalues: NDArray[np.uint32]  # the MinHash's `tuning.num_perm` values
 
 
 @lru_cache(maxsize=1 << 18)  # bounded: a large corpus has millions of distinct tokens
@@ -107,10 +132,41 @@ def _minhash(tokens: Sequence[str], tuning: DuplicateTuning) -> MinHash:
         seed=_SEED,
         hashfunc=_identity,  # the values are already hashes
         permutations=_permutations(tuning.num_perm),
-        scheme="affine32",
+        scheme=_SCHEME,
     )
     sketch.update_batch(_shingle_hashes(tokens, tuning.shingle_words))
     return sketch
+
+
+def minhash_key(tuning: DuplicateTuning = _DEFAULT_TUNING) -> str:
+    """Names what a stored signature depends on: another key means every signature is recomputed.
+
+    The threshold and `min_words` are left out: they act at grouping, on the same signatures.
+    """
+    return f"v{_SKETCH_VERSION}:{_SCHEME}:perm{tuning.num_perm}:shingle{tuning.shingle_words}:seed{_SEED}"
+
+
+def article_signature(article: Article, tuning: DuplicateTuning = _DEFAULT_TUNING) -> ArticleSignature:
+    """Sketch one article as `group_duplicates` does (title and text, `words` normalised)."""
+    return _signature(article, words(f"{article.title}\n{article.text}"), tuning)
+
+
+def _signature(article: Article, tokens: Sequence[str], tuning: DuplicateTuning) -> ArticleSignature:
+    hashvalues: NDArray[np.uint32] = _minhash(tokens, tuning).hashvalues
+    return ArticleSignature(len(tokens), len(article.text), hashvalues)
+
+
+def signed(article: Article, signature: ArticleSignature | None) -> SignedArticle:
+    """The article as grouping sees it; `signature=None` for one that needs no sketch (see `group_from_signatures`)."""
+    return SignedArticle(
+        id=article.id,
+        url=article.url,
+        source_path=article.source_path,
+        published=article.published,
+        text_length=len(article.text),
+        word_count=signature.word_count if signature else None,
+        hashvalues=signature.hashvalues if signature else None,
+    )
 
 
 def text_minhash(title: str, text: str, tuning: DuplicateTuning = _DEFAULT_TUNING) -> MinHash:
@@ -125,9 +181,9 @@ def shingle_similarity(
     return float(text_minhash(a_title, a_text, tuning).jaccard(text_minhash(b_title, b_text, tuning)))
 
 
-def _representative_key(article: Article) -> tuple[bool, dt.date, int, str]:
+def _representative_key(article: SignedArticle) -> tuple[bool, dt.date, int, str]:
     # Undated copies after dated ones: a date is the evidence of which copy came first.
-    return (article.published is None, article.published or dt.date.min, -len(article.text), article.id)
+    return (article.published is None, article.published or dt.date.min, -article.text_length, article.id)
 
 
 def _find(parent: dict[str, str], node: str) -> str:
@@ -139,9 +195,9 @@ def _find(parent: dict[str, str], node: str) -> str:
     return root
 
 
-def _story_urls(articles: Sequence[Article]) -> dict[str, list[str]]:
+def _story_urls(articles: Sequence[Article | SignedArticle]) -> dict[str, list[str]]:
     """Normalised story URL -> ids of the articles that give it, for URLs shared by two or more."""
-    by_url: dict[str, list[Article]] = {}
+    by_url: dict[str, list[Article | SignedArticle]] = {}
     for article in articles:
         url = normalise_url(article.url)
         parts = urlsplit(url)
@@ -169,15 +225,45 @@ def group_duplicates(
     ids = [article.id for article in articles]
     if len(set(ids)) != len(ids):
         raise ValueError("group_duplicates: article ids must be unique")
+    joined_by_url = {article_id for sharing in _story_urls(articles).values() for article_id in sharing}
+    out = []
+    for article in articles:
+        tokens = words(f"{article.title}\n{article.text}")
+        # A short article joined by no URL is never grouped: it needs no sketch (the costly part).
+        needed = len(tokens) >= tuning.min_words or article.id in joined_by_url
+        out.append(signed(article, _signature(article, tokens, tuning) if needed else None))
+    return group_from_signatures(out, tuning)
+
+
+def group_from_signatures(
+    articles: Sequence[SignedArticle], tuning: DuplicateTuning = _DEFAULT_TUNING
+) -> tuple[DuplicateGroup, ...]:
+    """`group_duplicates` from stored signatures, without the articles' texts; same groups, same order.
+
+    The signatures must come from `article_signature` with this `tuning`'s `minhash_key`. An
+    article may lack one (`hashvalues` None) only when it is shorter than `tuning.min_words`
+    (as far as its `word_count`, when known, says) and shares no story URL; otherwise ValueError,
+    as when two articles share an id.
+    """
+    ids = [article.id for article in articles]
+    if len(set(ids)) != len(ids):
+        raise ValueError("group_from_signatures: article ids must be unique")
     ordered = sorted(articles, key=lambda a: a.id)
     story_urls = _story_urls(ordered)
     joined_by_url = {article_id for sharing in story_urls.values() for article_id in sharing}
     sketches: list[_Sketch] = []
     for article in ordered:
-        tokens = words(f"{article.title}\n{article.text}")
-        compared = len(tokens) >= tuning.min_words
-        if compared or article.id in joined_by_url:  # a short article is sketched only for its group's similarity
-            sketches.append(_Sketch(article, _minhash(tokens, tuning), compared))
+        compared = article.word_count is not None and article.word_count >= tuning.min_words
+        if not (compared or article.id in joined_by_url):  # a short article is sketched only for its group's similarity
+            continue
+        if article.hashvalues is None:
+            raise ValueError(f"group_from_signatures: article {article.id} needs a signature and has none")
+        if len(article.hashvalues) != tuning.num_perm:
+            raise ValueError(f"group_from_signatures: article {article.id} has {len(article.hashvalues)} "
+                             f"MinHash values, not {tuning.num_perm}")
+        # LeanMinHash: a frozen MinHash made from stored values, without drawing permutations.
+        sketches.append(_Sketch(article, LeanMinHash(seed=_SEED, hashvalues=article.hashvalues, scheme=_SCHEME),
+                                compared))
     if len(sketches) < 2:
         return ()
 

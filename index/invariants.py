@@ -14,9 +14,15 @@ never needs it to answer (the read side trusts only what the manifest vouches fo
   relative ones only belong to dated articles; an article has a publication date exactly
   when it has that date's origin;
 - a finished run's duplicate groups are of the current generation, name stored articles
-  only, and put each article in at most one group.
+  only, and put each article in at most one group;
+- every stored MinHash signature belongs to an article, all are of one size, and after a
+  finished run every article has one, under a recorded `minhash_key` (a rewrite or deletion
+  drops an article's signature in its own transaction, and the run's regroup signs every
+  article before the run is marked done).
 
-Deliberately left out: repairing anything (the next `Indexer.index` run does that).
+Deliberately left out: repairing anything (the next `Indexer.index` run does that), and
+re-sketching texts to compare with stored signatures (the tuning is the indexer's, not the
+settings').
 """
 
 from __future__ import annotations
@@ -76,6 +82,7 @@ def check_invariants(settings: Settings) -> list[str]:
         problems.extend(_lexical_problems(settings, manifest))
         problems.extend(_date_problems(manifest))
         problems.extend(_group_problems(manifest))
+        problems.extend(manifest.signature_problems())
     finally:
         manifest.close()
     return problems

@@ -19,6 +19,12 @@ float16 (half the bytes: ~25 GB instead of ~49 GB at 4M chunks of ~8 sentences);
 tells float16 from float32 rows by blob length, so an index written before as float32 (or
 half re-indexed since) reads unchanged, and callers always get float32 arrays.
 
+Each article's MinHash signature (index/duplicates.py) is kept too, so that regrouping
+republished copies sketches only new and changed articles and reads no text. A signature is
+a cache of its article's text: the transaction that rewrites or deletes an article deletes
+its signature, so a stored one always belongs to the current text, and meta `minhash_key`
+names the sketch settings they were made with.
+
 Deliberately left out: chunk vectors (they live in Chroma only) and any schema migration
 beyond `CREATE TABLE IF NOT EXISTS` (a newer schema asks for `newsrag index --rebuild`).
 """
@@ -36,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from newsrag.errors import IndexStateError
 from newsrag.types import Article, Chunk, ChunkSentences, DateMention, DuplicateGroup
@@ -97,6 +104,12 @@ CREATE TABLE IF NOT EXISTS duplicate_groups (
     member_rank INTEGER NOT NULL,
     similarity REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS minhashes (
+    article_id TEXT PRIMARY KEY,
+    word_count INTEGER NOT NULL,
+    text_length INTEGER NOT NULL,
+    hashvalues BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY,
     mtime_ns INTEGER NOT NULL,
@@ -112,6 +125,8 @@ CREATE TABLE IF NOT EXISTS files (
 # only changed articles), so each row's length is what says.
 SENTENCE_VECTOR_DTYPE = np.float16
 _READABLE_SENTENCE_DTYPES = (np.dtype(np.float16), np.dtype(np.float32))
+# MinHash values as datasketch's "affine32" scheme holds them, little-endian whatever the machine.
+MINHASH_DTYPE = np.dtype("<u4")
 
 _DELETE_SENTENCES_OF_ARTICLE = "DELETE FROM sentences WHERE chunk_id IN (SELECT id FROM chunks WHERE article_id = ?)"
 _ARTICLE_COLUMNS = "id, title, text, source_path, url, source, dateline, published, part, published_origin"
@@ -157,6 +172,19 @@ class StoredArticle:
     chunks: tuple[Chunk, ...]
     sentences: tuple[ChunkSentences, ...] = ()  # one per chunk, written in the same transaction
     dates: tuple[DateMention, ...] = ()  # the article's resolved date expressions (index/dates.py)
+
+
+@dataclass(frozen=True)
+class SignedArticle:
+    """What grouping republished copies (index/duplicates.py) needs of one article: no text."""
+
+    id: str
+    url: str | None
+    source_path: str
+    published: dt.date | None
+    text_length: int  # len(text)
+    word_count: int | None  # None: not sketched
+    hashvalues: NDArray[np.uint32] | None  # the MinHash values; None: not sketched
 
 
 def _article_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Article:
@@ -283,6 +311,8 @@ class Manifest:
                 conn.execute("DELETE FROM chunks WHERE article_id = ?", (a.id,))
                 conn.execute("DELETE FROM dates WHERE article_id = ?", (a.id,))
                 conn.execute("DELETE FROM article_sources WHERE article_id = ?", (a.id,))
+                # The text may change: its signature is made again at the next regroup, from this text.
+                conn.execute("DELETE FROM minhashes WHERE article_id = ?", (a.id,))
                 conn.execute(
                     f"INSERT OR REPLACE INTO articles ({_ARTICLE_COLUMNS}, content_hash, fingerprint) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -332,12 +362,14 @@ class Manifest:
             conn.executemany("DELETE FROM article_sources WHERE article_id = ?", ids)
             conn.executemany("DELETE FROM dates WHERE article_id = ?", ids)
             conn.executemany("DELETE FROM duplicate_groups WHERE article_id = ?", ids)
+            conn.executemany("DELETE FROM minhashes WHERE article_id = ?", ids)
             conn.executemany("DELETE FROM articles WHERE id = ?", ids)
 
     def clear(self) -> None:
         """Drop all content (for --rebuild); meta keeps only schema and generation."""
         with self.transaction() as conn:
-            for table in ("sentences", "chunks", "article_sources", "dates", "duplicate_groups", "articles", "files"):
+            for table in ("sentences", "chunks", "article_sources", "dates", "duplicate_groups", "minhashes",
+                          "articles", "files"):
                 conn.execute(f"DELETE FROM {table}")
             conn.execute("DELETE FROM meta WHERE key NOT IN ('schema_version', 'generation')")
 
@@ -495,6 +527,69 @@ class Manifest:
             )
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('groups_generation', ?)",
                          (str(int(self.generation()) + 1),))  # the generation this commit ends with
+
+    def unsigned_articles(self) -> list[Article]:
+        """Articles with no stored MinHash signature (new or changed since the last regroup), by id."""
+        rows = self.conn.execute(
+            f"SELECT {', '.join('a.' + c.strip() for c in _ARTICLE_COLUMNS.split(','))} FROM articles a "
+            "WHERE NOT EXISTS (SELECT 1 FROM minhashes m WHERE m.article_id = a.id) ORDER BY a.id").fetchall()
+        return [_article_from_row(r) for r in rows]
+
+    def write_signatures(self, signatures: Mapping[str, tuple[int, int, NDArray[np.uint32]]], key: str) -> None:
+        """Store these articles' (word count, text length, MinHash values) made under `key`, in one
+        transaction. Another key than the stored one drops every stored signature first: they were
+        made with other sketch settings. Not content (no generation bump): readers never read them."""
+        with self.transaction(content=False) as conn:
+            if self.get_meta("minhash_key") != key:
+                conn.execute("DELETE FROM minhashes")
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('minhash_key', ?)", (key,))
+            conn.executemany(
+                "INSERT OR REPLACE INTO minhashes (article_id, word_count, text_length, hashvalues) "
+                "VALUES (?, ?, ?, ?)",
+                [(aid, words, length, np.asarray(values, dtype=MINHASH_DTYPE).tobytes())
+                 for aid, (words, length, values) in signatures.items()],
+            )
+
+    def signed_articles(self) -> list[SignedArticle]:
+        """Every article with its stored signature (None where it has none), without reading any text."""
+        rows = self.conn.execute(
+            "SELECT a.id, a.url, a.source_path, a.published, m.text_length, m.word_count, m.hashvalues "
+            "FROM articles a LEFT JOIN minhashes m ON m.article_id = a.id ORDER BY a.id").fetchall()
+        out = []
+        for aid, url, path, published, length, words, blob in rows:
+            if blob is None:  # unsigned: its length is read only then (SQLite's length() counts characters)
+                length = self.conn.execute("SELECT length(text) FROM articles WHERE id = ?", (aid,)).fetchone()[0]
+            out.append(SignedArticle(
+                id=aid, url=url, source_path=path, published=dt.date.fromisoformat(published) if published else None,
+                text_length=int(length), word_count=words,
+                hashvalues=None if blob is None else np.frombuffer(blob, dtype=MINHASH_DTYPE).astype(np.uint32),
+            ))
+        return out
+
+    def signature_problems(self) -> list[str]:
+        """Broken signature-table invariants, in words (for `check_invariants`)."""
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "minhashes" not in tables:  # a manifest from before signatures: the next run adds the table
+            return []
+        problems = []
+        orphans = self.conn.execute(
+            "SELECT COUNT(*) FROM minhashes m LEFT JOIN articles a ON a.id = m.article_id WHERE a.id IS NULL"
+        ).fetchone()[0]
+        if orphans:
+            problems.append(f"{orphans} MinHash signatures belong to no article")
+        sizes = self.conn.execute("SELECT COUNT(DISTINCT length(hashvalues)) FROM minhashes").fetchone()[0]
+        if sizes > 1:
+            problems.append(f"MinHash signatures of {sizes} different sizes are stored")
+        meta = self.meta()
+        if meta.get("run_state") == "done":  # a finished run regrouped after its last article write
+            unsigned = self.conn.execute(
+                "SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM minhashes m WHERE m.article_id = a.id)"
+            ).fetchone()[0]
+            if unsigned:
+                problems.append(f"{unsigned} articles have no MinHash signature after a finished run")
+            if not meta.get("minhash_key"):
+                problems.append("a finished run names no MinHash key for its stored signatures")
+        return problems
 
     def duplicate_groups(self) -> list[DuplicateGroup]:
         rows = self.conn.execute(

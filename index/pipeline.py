@@ -378,18 +378,36 @@ class Indexer:
         """Group republished copies over the whole index when its content changed since the last grouping.
 
         Groups span runs (a wire copy indexed today joins yesterday's original), so they are
-        recomputed over every article, in one transaction; a crash before it only leaves the
-        previous groups, and the next run regroups (its generation no longer matches).
+        recomputed over every article, but from stored MinHash signatures: only articles without
+        one (new or changed: `write_articles` drops a rewritten article's signature in its own
+        transaction) are read and sketched, and all of them when the sketch settings changed.
+        Signatures are committed in batches before grouping; each is a function of its article's
+        committed text, so a crash keeps those written and the next run sketches the rest. The
+        groups are written in one transaction; a crash before it only leaves the previous groups,
+        and the next run regroups (its generation no longer matches).
         """
-        if manifest.get_meta("groups_generation") == manifest.generation():
-            return
-        from index.duplicates import group_duplicates  # datasketch (and SciPy): 0.4 s, only when regrouping
+        # datasketch (and SciPy): 0.4 s, only when regrouping
+        from index.duplicates import article_signature, group_from_signatures, minhash_key
 
-        articles = manifest.articles()
-        emit(progress, "duplicates", 0, len(articles), f"looking for republished copies among {len(articles)} articles")
-        groups = group_duplicates(articles, self.tuning)
+        key = minhash_key(self.tuning)
+        if manifest.get_meta("groups_generation") == manifest.generation() and manifest.get_meta("minhash_key") == key:
+            return
+        if manifest.get_meta("minhash_key") != key:
+            manifest.write_signatures({}, key)  # other sketch settings: drop every stored signature
+        unsigned = manifest.unsigned_articles()
+        batch_size = 2000  # a commit every few seconds of sketching: a crash loses at most that much
+        emit(progress, "duplicates", 0, len(unsigned), f"sketching {len(unsigned)} new or changed articles")
+        for at in range(0, len(unsigned), batch_size):
+            batch = unsigned[at : at + batch_size]
+            signatures = {a.id: article_signature(a, self.tuning) for a in batch}
+            manifest.write_signatures(
+                {aid: (s.word_count, s.text_length, s.hashvalues) for aid, s in signatures.items()}, key)
+            emit(progress, "duplicates", at + len(batch), len(unsigned), f"{at + len(batch)} articles sketched")
+        signed = manifest.signed_articles()
+        emit(progress, "duplicates", 0, len(signed), f"looking for republished copies among {len(signed)} articles")
+        groups = group_from_signatures(signed, self.tuning)
         manifest.replace_duplicate_groups(groups)
-        emit(progress, "duplicates", len(articles), len(articles), f"{len(groups)} groups of republished copies")
+        emit(progress, "duplicates", len(signed), len(signed), f"{len(groups)} groups of republished copies")
 
     def _store_lexical(self, manifest: Manifest, progress: ProgressCallback | None) -> None:
         """Build the keyword index over every committed chunk, then name it and end the run in one
