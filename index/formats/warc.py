@@ -214,11 +214,12 @@ def _unread_tail(fh: BinaryIO, archive: ArchiveIterator) -> bool:
     return bool(fh.read(_CHUNK).strip())
 
 
-def _damage(path: Path, complete: int, err: Exception | None) -> FileMessage:
+def _damage(path: Path, complete: int, err: Exception | None, pages: int) -> FileMessage:
     got = (f"one cut off after {complete} record{'s' if complete != 1 else ''}" if err is None else
            f"one that cannot be read past record {complete} ({type(err).__name__}: {err})")
-    return file_problem(path, "a complete WARC file", got,
-                        "the pages before it were indexed; re-download the archive")
+    kept = (f"the {pages} page{'s' if pages != 1 else ''} before it {'were' if pages != 1 else 'was'} indexed"
+            if pages else "no page before it held article text")
+    return file_problem(path, "a complete WARC file", got, f"{kept}; re-download the archive")
 
 
 def warc_articles(path: Path, limits: FileLimits) -> Parsed:
@@ -234,7 +235,7 @@ def warc_articles(path: Path, limits: FileLimits) -> Parsed:
                 record = next(records)
             except StopIteration:
                 if _unread_tail(fh, archive):
-                    damage = _damage(path, complete, None)
+                    damage = _damage(path, complete, None, len(reading.articles))
                 break
             # warcio fails on damage in many types: ArchiveLoadFailed, EOFError, zlib.error, an
             # AttributeError on a header cut short. Only the reader's step is guarded, not our own code.
@@ -242,14 +243,14 @@ def warc_articles(path: Path, limits: FileLimits) -> Parsed:
                 if complete == 0:
                     raise reject("a WARC web archive", f"a file warcio cannot read ({type(err).__name__}: {err})",
                                  "check that it is a .warc or .warc.gz file, not another format renamed") from err
-                damage = _damage(path, complete, err)
+                damage = _damage(path, complete, err, len(reading.articles))
                 break
             try:
                 skipped = reading.record(record, complete + 1)
                 if _cut_short(record):
                     raise _CutShort()
             except _CutShort:
-                damage = _damage(path, complete, None)
+                damage = _damage(path, complete, None, len(reading.articles))
                 break
             complete += 1
             if skipped:

@@ -157,7 +157,16 @@ def test_a_truncated_archive_keeps_the_pages_before_the_cut(tmp_path: Path) -> N
                                                   "Council explains the harbour plan"]
     (problem,) = parsed.problems
     assert problem.message.startswith(f"{path}: expected a complete WARC file, got one cut off after ")
-    assert problem.message.endswith("records; the pages before it were indexed; re-download the archive")
+    assert problem.message.endswith("records; the 2 pages before it were indexed; re-download the archive")
+
+
+def test_an_archive_cut_before_any_page_says_no_page_was_indexed(tmp_path: Path) -> None:
+    path = tmp_path / "cut.warc.gz"
+    path.write_bytes((SAMPLES / "example-com.warc.gz").read_bytes()[:500])  # inside its second record
+    parsed = warc_articles(path, LIMITS)
+    assert parsed.articles == ()
+    (problem,) = parsed.problems
+    assert "no page before it held article text; re-download the archive" in problem.message
 
 
 def test_a_page_cut_in_half_is_not_indexed(tmp_path: Path) -> None:
