@@ -89,14 +89,18 @@ class ProgressBar:
             sys.stderr.write("\n")
 
 
-def index_work(settings: Settings, workers: int | None, ray_address: str | None
-               ) -> AbstractContextManager[IndexWork | None]:
-    """Who loads and embeds: this process (None) unless the flags ask for Ray."""
+def index_work(settings: Settings, workers: int | None, ray_address: str | None,
+               paths: Sequence[Path] = (), rebuild: bool = False) -> AbstractContextManager[IndexWork | None]:
+    """Who loads and embeds: this process (None) unless the flags ask for Ray and there is work."""
     if workers is not None and workers < 1:
         raise InputError(f"expected --workers as a whole number of at least 1, got {workers}",
                          fix="e.g. --workers 2 (1, the default, runs in this process without Ray)")
     if ray_address is None and (workers is None or workers == 1):
         return nullcontext(None)
+    from index.pipeline import needs_indexing
+
+    if paths and not rebuild and not needs_indexing(settings, paths):
+        return nullcontext(None)  # nothing to load or embed: starting or joining Ray would be all the run cost
     from index.ray_work import RayWork
 
     return RayWork(settings, workers=workers, address=ray_address)
@@ -110,7 +114,7 @@ def run_index(args: argparse.Namespace) -> int:
     paths = default_paths(args.paths)
     bar = ProgressBar()
     try:
-        with index_work(settings, args.workers, args.ray_address) as work:
+        with index_work(settings, args.workers, args.ray_address, paths, args.rebuild) as work:
             report = Indexer.from_settings(settings, work=work).index(paths, progress=bar, rebuild=args.rebuild)
     finally:
         bar.close()

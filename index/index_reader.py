@@ -3,7 +3,8 @@
 `ChromaIndexReader` (the `newsrag.protocols.IndexReader` that `rag/` uses) joins three
 things: dense search in Chroma (`index/chroma_store.py`, chunk ids and distances only: the
 hot path), the manifest (chunks, articles, offsets, status, dates, duplicate groups and the
-stored sentence vectors, held in memory per generation) and the search filters
+stored sentence vectors, read by id when a search needs them: opening an index reads no
+chunk, so a first question costs the same at 1k chunks as at 1M) and the search filters
 (`newsrag/filters.py` defines what a filter lets through; here it becomes the article ids
 and the date range Chroma is asked for). `read_status(settings)` reads the counts and
 model from the manifest alone. `open_reader` refuses an index built with another model or
@@ -32,6 +33,7 @@ from newsrag.protocols import Embedder, same_vectors
 from newsrag.settings import Settings
 from newsrag.types import (
     Article,
+    ArticleFacet,
     Chunk,
     ChunkSentences,
     DateMention,
@@ -49,9 +51,9 @@ def _filtered_article_ids(manifest: Manifest, where: SearchFilter) -> set[str] |
     if not (where.sources or where.title_words):
         return allowed
     sources = manifest.sources()
-    return {a.id for a in manifest.articles()
-            if (allowed is None or a.id in allowed)
-            and source_matches(where, a.source, sources.get(a.id, [a.source_path])) and title_matches(where, a.title)}
+    return {f.id for f in manifest.article_facets()
+            if (allowed is None or f.id in allowed)
+            and source_matches(where, f.source, sources.get(f.id, [f.source_path])) and title_matches(where, f.title)}
 
 
 class ChromaIndexReader:
@@ -63,7 +65,6 @@ class ChromaIndexReader:
         self.chroma = chroma
         self.embedding_model = model
         self._lock = threading.Lock()
-        self._chunks_cache: tuple[str, list[Chunk], dict[str, Chunk]] | None = None
 
     def generation(self) -> str:
         with self._lock:
@@ -85,12 +86,12 @@ class ChromaIndexReader:
                 return []
             article_ids = sorted(allowed) if allowed is not None else None
             date_from, date_to = where.date_from, where.date_to
-        by_id = self._chunks_by_id()
-        k = min(k, max(1, len(by_id)))
+        k = min(k, max(1, self.count()))
         hits = self.chroma.nearest_ids(embedding, k, article_ids, date_from, date_to)
         # Chunks come from the manifest, so only what it vouches for is found: chunks an
         # interrupted run wrote to Chroma before its commit (crash, full disk) are not
         # part of the index until repaired.
+        by_id = self.chunks([cid for cid, _ in hits])
         passages: list[Passage] = []
         for cid, similarity in hits:
             chunk = by_id.get(cid)
@@ -106,23 +107,16 @@ class ChromaIndexReader:
             allowed = _filtered_article_ids(self.manifest, where)
             if not (where.date_from or where.date_to):
                 return None if allowed is None else frozenset(allowed)
-            return frozenset(a.id for a in self.manifest.articles()
-                             if (allowed is None or a.id in allowed) and date_matches(where, a.published))
+            return frozenset(f.id for f in self.manifest.article_facets()
+                             if (allowed is None or f.id in allowed) and date_matches(where, f.published))
 
-    def _chunks(self) -> tuple[list[Chunk], dict[str, Chunk]]:
-        """Every chunk of the manifest, in order and by id; re-read when the generation changes."""
+    def chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
         with self._lock:
-            gen = self.manifest.generation()
-            if self._chunks_cache is None or self._chunks_cache[0] != gen:
-                chunks = self.manifest.chunks()
-                self._chunks_cache = (gen, chunks, {c.id: c for c in chunks})
-            return self._chunks_cache[1], self._chunks_cache[2]
-
-    def _chunks_by_id(self) -> dict[str, Chunk]:
-        return self._chunks()[1]
+            return self.manifest.chunks_by_id(chunk_ids)
 
     def all_chunks(self) -> list[Chunk]:
-        return list(self._chunks()[0])
+        with self._lock:
+            return self.manifest.chunks()
 
     def stored_lexical(self) -> Path | None:
         with self._lock:
@@ -145,6 +139,14 @@ class ChromaIndexReader:
     def articles(self) -> list[Article]:
         with self._lock:
             return self.manifest.articles()
+
+    def article_chunks(self, article_id: str) -> list[Chunk]:
+        with self._lock:
+            return self.manifest.article_chunks(article_id)
+
+    def article_facets(self) -> list[ArticleFacet]:
+        with self._lock:
+            return self.manifest.article_facets()
 
     def status(self) -> IndexStatus:
         with self._lock:

@@ -102,8 +102,11 @@ def _lexical_problems(settings: Settings, manifest: Manifest) -> list[str]:
     chunks = manifest.chunks()
     if key != corpus_key(chunks):
         return [f"stored keyword index {key} was built from other chunks than the manifest's"]
-    if LexicalIndex.load(lexical_folder(settings.data_dir, key), chunks) is None:
+    stored = LexicalIndex.load(lexical_folder(settings.data_dir, key), len(chunks))
+    if stored is None:
         return [f"stored keyword index {key} is missing or unreadable"]
+    if stored.chunk_ids() != [c.id for c in chunks]:
+        return [f"stored keyword index {key} lists other chunk ids (or another order) than the manifest"]
     return []
 
 

@@ -35,7 +35,7 @@ import os
 import shutil
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,10 +45,14 @@ from newsrag.text import content_terms
 from newsrag.types import Chunk
 
 log = logging.getLogger(__name__)
-FORMAT = "bm25-2"
+FORMAT = "bm25-3"
 FOLDER = "bm25"  # under the data dir
 _DF_FILE = "df.json"
 _INFO_FILE = "info.json"
+_IDS_FILE = "chunk_ids.npy"  # position -> chunk id
+_ORDER_FILE = "id_order.npy"  # positions sorted by chunk id, for lookups by id
+_ARTICLE_OF_FILE = "article_of.npy"  # position -> article number
+_ARTICLES_FILE = "articles.json"  # article number -> article id
 # Open the stored arrays memory-mapped (`bench/lexical_mmap_bench.py`, 2-core CPU, page cache warm): at
 # 50,000 chunks the load takes 44 ms instead of 60 ms and adds 22 MB resident instead of 64 MB; pages
 # searches touch are file-backed page cache the kernel can drop, not heap; search p50 unchanged (0.48 ms).
@@ -78,61 +82,83 @@ def corpus_key(chunks: Sequence[Chunk]) -> str:
 
 @dataclass(frozen=True)
 class LexicalHit:
-    """One chunk found by BM25, with its position in `LexicalIndex.chunks`."""
+    """One chunk found by BM25: its position in the index's order, its id and its score."""
 
     position: int
-    chunk: Chunk
+    chunk_id: str
     score: float
 
 
+def _ids_array(ids: Sequence[str]) -> np.ndarray:
+    """Chunk ids as a fixed-width bytes array (UTF-8): mappable, searchable, ~21 bytes an id."""
+    return np.array([i.encode("utf-8", "surrogatepass") for i in ids], dtype=bytes) if ids else np.zeros(0, "S1")
+
+
 class LexicalIndex:
-    """BM25 over `Chunk.embedding_text` (title + body) of a fixed list of chunks."""
+    """BM25 over `Chunk.embedding_text` (title + body) of a fixed list of chunks.
+
+    It holds chunk ids, not chunks: the caller fetches the few chunks a search returns by id
+    (`IndexReader.chunks`), so opening a stored copy reads no chunk text. Each position also
+    knows its article, for filters (`article_mask`).
+    """
 
     def __init__(self, chunks: Sequence[Chunk], generation: str = "") -> None:
         """Build in memory (tokenises every chunk)."""
         import bm25s  # imported here: only needed once an index exists
 
-        self._set_chunks(chunks, generation)
         self._df: Counter[str] = Counter()
         self._bm25: bm25s.BM25 | None = None
         self.loaded = False  # True when read from a stored copy instead of built here
-        if not self.chunks:
+        articles = list(dict.fromkeys(c.article_id for c in chunks))
+        number = {a: n for n, a in enumerate(articles)}
+        self._set_ids(_ids_array([c.id for c in chunks]), articles,
+                      np.array([number[c.article_id] for c in chunks], dtype=np.int32), generation)
+        if not chunks:
             return
-        corpus = [content_terms(c.embedding_text) or [""] for c in self.chunks]
+        corpus = [content_terms(c.embedding_text) or [""] for c in chunks]
         for terms in corpus:
             self._df.update(set(terms))
         self._bm25 = bm25s.BM25()
         self._bm25.index(corpus, show_progress=False)
 
-    def _set_chunks(self, chunks: Sequence[Chunk], generation: str) -> None:
-        self.chunks: tuple[Chunk, ...] = tuple(chunks)
+    def _set_ids(self, ids: np.ndarray, articles: list[str], article_of: np.ndarray, generation: str,
+                 order: np.ndarray | None = None) -> None:
+        self._ids = ids  # position -> chunk id (bytes)
+        self._order = np.argsort(ids, kind="stable").astype(np.int32) if order is None else order
+        self._articles = articles  # article number -> article id
+        self._article_of = article_of  # position -> article number
+        self._article_numbers: dict[str, int] | None = None  # built on the first filtered search
         self.generation = generation
-        self.positions = {c.id: i for i, c in enumerate(self.chunks)}
-        self.size = len(self.chunks)
+        self.size = int(ids.shape[0])
 
     @classmethod
-    def load(cls, folder: Path, chunks: Sequence[Chunk], generation: str = "", *,
+    def load(cls, folder: Path, chunk_count: int, generation: str = "", *,
              mmap: bool = MMAP) -> LexicalIndex | None:
-        """The copy stored in `folder` for exactly these chunks, or None if it is missing or damaged."""
+        """The copy stored in `folder` for an index of `chunk_count` chunks, or None if it is
+        missing, damaged or of another size (the manifest's generation says it is the current one)."""
         import bm25s
 
         try:
             info = json.loads((folder / _INFO_FILE).read_text(encoding="utf-8"))
-            if info.get("format") != FORMAT or info.get("chunks") != len(chunks):
+            if info.get("format") != FORMAT or info.get("chunks") != chunk_count:
+                return None
+            ids, order, article_of = (np.load(folder / name, mmap_mode="r" if mmap else None, allow_pickle=False)
+                                      for name in (_IDS_FILE, _ORDER_FILE, _ARTICLE_OF_FILE))
+            articles = json.loads((folder / _ARTICLES_FILE).read_text(encoding="utf-8"))
+            if not (ids.shape == order.shape == article_of.shape == (chunk_count,)):
                 return None
             bm25 = (bm25s.BM25.load(str(folder), mmap=mmap, show_progress=False, verbosity=0)
-                    if chunks else None)
+                    if chunk_count else None)
             df = json.loads((folder / _DF_FILE).read_text(encoding="utf-8"))
             if bm25 is not None:
                 # Plain ndarray views of the same mapping (no copy): every slice of an np.memmap goes
                 # through its subclass hooks, which made a search ~20 % slower at 10,000 chunks.
-                bm25.scores = {k: v.view(np.ndarray) if isinstance(v, np.memmap) else v
-                               for k, v in bm25.scores.items()}
+                bm25.scores = {k: _plain(v) for k, v in bm25.scores.items()}
         except Exception as exc:  # noqa: BLE001 - a damaged or half-removed copy: the caller builds instead
             log.info("BM25 index at %s not usable (%s)", folder, exc)
             return None
         index = cls.__new__(cls)
-        index._set_chunks(chunks, generation)
+        index._set_ids(_plain(ids), articles, _plain(article_of), generation, _plain(order))
         index._bm25, index._df, index.loaded = bm25, Counter(df), True
         return index
 
@@ -141,9 +167,49 @@ class LexicalIndex:
         folder.mkdir(parents=True)
         if self._bm25 is not None:
             self._bm25.save(str(folder), show_progress=False)
+        np.save(folder / _IDS_FILE, self._ids, allow_pickle=False)
+        np.save(folder / _ORDER_FILE, self._order, allow_pickle=False)
+        np.save(folder / _ARTICLE_OF_FILE, self._article_of, allow_pickle=False)
+        (folder / _ARTICLES_FILE).write_text(json.dumps(self._articles), encoding="utf-8")
         (folder / _DF_FILE).write_text(json.dumps(self._df), encoding="utf-8")
         # Written last: a folder without it is incomplete and never loaded.
         (folder / _INFO_FILE).write_text(json.dumps({"format": FORMAT, "chunks": self.size}), encoding="utf-8")
+
+    def chunk_id(self, position: int) -> str:
+        return bytes(self._ids[position]).decode("utf-8", "surrogatepass")
+
+    def chunk_ids(self) -> list[str]:
+        """Every chunk id, in position order."""
+        return [bytes(b).decode("utf-8", "surrogatepass") for b in self._ids]
+
+    def position(self, chunk_id: str) -> int | None:
+        """Where a chunk is in this index (binary search over the sorted ids), None if absent."""
+        if not self.size:
+            return None
+        key = np.array(chunk_id.encode("utf-8", "surrogatepass"), dtype=bytes)
+        at = int(np.searchsorted(self._ids, key, sorter=self._order))
+        if at < self.size and self._ids[self._order[at]] == key:
+            return int(self._order[at])
+        return None
+
+    def article_mask(self, article_ids: frozenset[str]) -> np.ndarray:
+        """True at the positions of chunks of these articles."""
+        if self._article_numbers is None:
+            self._article_numbers = {a: n for n, a in enumerate(self._articles)}
+        wanted = [n for a in article_ids if (n := self._article_numbers.get(a)) is not None]
+        return np.isin(self._article_of, np.array(wanted, dtype=np.int32))
+
+    def articles_with(self, terms: Iterable[str]) -> frozenset[str]:
+        """Ids of the articles with a chunk stating one of these (stemmed) terms: the stored
+        term -> chunks lists read for just these terms, each chunk mapped to its article."""
+        if self._bm25 is None:
+            return frozenset()
+        token_ids = self._bm25.get_tokens_ids(list(terms))
+        if not token_ids:
+            return frozenset()
+        indptr, indices = self._bm25.scores["indptr"], self._bm25.scores["indices"]
+        chunks = np.concatenate([indices[indptr[t] : indptr[t + 1]] for t in token_ids])
+        return frozenset(self._articles[n] for n in np.unique(self._article_of[chunks]).tolist())
 
     def idf(self, term: str) -> float:
         """BM25 (Lucene) inverse document frequency of a stemmed term; unseen terms get the maximum."""
@@ -180,7 +246,11 @@ class LexicalIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         # ties broken by position so that results are stable across runs
         ordered = sorted(top.tolist(), key=lambda i: (-float(scores[i]), i))
-        return [LexicalHit(i, self.chunks[i], float(scores[i])) for i in ordered]
+        return [LexicalHit(i, self.chunk_id(i), float(scores[i])) for i in ordered]
+
+
+def _plain(array: np.ndarray) -> np.ndarray:
+    return array.view(np.ndarray) if isinstance(array, np.memmap) else array
 
 
 def lexical_folder(data_dir: Path, key: str) -> Path:
@@ -194,7 +264,7 @@ def write_lexical(data_dir: Path, chunks: Sequence[Chunk]) -> str:
     """
     key = corpus_key(chunks)
     final = lexical_folder(data_dir, key)
-    if LexicalIndex.load(final, chunks) is not None:
+    if LexicalIndex.load(final, len(chunks)) is not None:
         return key
     shutil.rmtree(final, ignore_errors=True)  # a damaged copy under the same key
     tmp = data_dir / FOLDER / f".tmp-{key}-{os.getpid()}-{threading.get_ident()}"

@@ -45,7 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from newsrag.errors import IndexStateError
-from newsrag.types import Article, Chunk, ChunkSentences, DateMention, DuplicateGroup
+from newsrag.types import Article, ArticleFacet, Chunk, ChunkSentences, DateMention, DuplicateGroup
 
 SCHEMA_VERSION = "1"
 
@@ -392,6 +392,12 @@ class Manifest:
         rows = self.conn.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY id").fetchall()
         return [_article_from_row(r) for r in rows]
 
+    def article_facets(self) -> list[ArticleFacet]:
+        """Every article's id, title, outlet, first path and date, ordered by id: no texts read."""
+        return [ArticleFacet(aid, title, source, path, dt.date.fromisoformat(published) if published else None)
+                for aid, title, source, path, published in self.conn.execute(
+                    "SELECT id, title, source, source_path, published FROM articles ORDER BY id")]
+
     def article_count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
@@ -442,6 +448,38 @@ class Manifest:
                 title=title, source_path=path, token_count=tokens, source=source, dateline=dateline,
                 published=published,
             ))
+        return out
+
+    def article_chunks(self, article_id: str) -> list[Chunk]:
+        """One article's chunks, in reading order."""
+        found = self.chunks_by_id(self.chunk_ids_of(article_id))
+        return sorted(found.values(), key=lambda c: c.ordinal)
+
+    def chunks_by_id(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
+        """These chunks (those the manifest holds), each sliced from its article's text."""
+        rows: list[tuple[str, str, int, int, int, int]] = []
+        ids = list(dict.fromkeys(chunk_ids))
+        for at in range(0, len(ids), 500):  # SQLite's bound-parameter limit
+            part = ids[at : at + 500]
+            rows.extend(self.conn.execute(
+                f'SELECT id, article_id, ordinal, start, "end", token_count FROM chunks '
+                f'WHERE id IN ({",".join("?" * len(part))})', part))
+        article_ids = list(dict.fromkeys(r[1] for r in rows))
+        articles = {}
+        for at in range(0, len(article_ids), 500):
+            part = article_ids[at : at + 500]
+            for aid, title, text, path, source, dateline, published in self.conn.execute(
+                "SELECT id, title, text, source_path, source, dateline, published FROM articles "
+                f'WHERE id IN ({",".join("?" * len(part))})', part):
+                articles[aid] = (title, text, path, source, dateline,
+                                 dt.date.fromisoformat(published) if published else None)
+        out = {}
+        for cid, aid, ordinal, start, end, tokens in rows:
+            if aid in articles:  # an orphan chunk row is no chunk of the index
+                title, text, path, source, dateline, published = articles[aid]
+                out[cid] = Chunk(id=cid, article_id=aid, ordinal=ordinal, text=text[start:end], start=start,
+                                 end=end, title=title, source_path=path, token_count=tokens, source=source,
+                                 dateline=dateline, published=published)
         return out
 
     def sentences(self, chunk_ids: Sequence[str], dimension: int) -> dict[str, ChunkSentences]:

@@ -28,6 +28,7 @@ from newsrag.text import Span
 from newsrag.types import (
     Answer,
     Article,
+    ArticleFacet,
     AskOptions,
     Chunk,
     ChunkSentences,
@@ -90,8 +91,13 @@ class IndexReader(Protocol):
         """The ids of the articles the filter lets through (newsrag/filters.py); None: every article."""
         ...
 
+    def chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
+        """These chunks by id (ids the index does not hold are left out): what a search found."""
+        ...
+
     def all_chunks(self) -> list[Chunk]:
-        """Every chunk (for the lexical index), in a stable order."""
+        """Every chunk, in a stable order: for whole-collection work (the catalogue, a keyword
+        index built in memory when none is stored), never on a question's path."""
         ...
 
     def stored_lexical(self) -> Path | None:
@@ -104,6 +110,14 @@ class IndexReader(Protocol):
         ...
 
     def article(self, article_id: str) -> Article | None: ...
+
+    def article_chunks(self, article_id: str) -> list[Chunk]:
+        """The chunks of one article, in reading order (none for an unknown id)."""
+        ...
+
+    def article_facets(self) -> list[ArticleFacet]:
+        """Every article's id, title, outlet, first path and date, ordered by id: no texts read."""
+        ...
 
     def articles(self) -> list[Article]: ...
 

@@ -38,6 +38,17 @@ class Article:
     published_origin: str | None = None
 
 
+@dataclass(frozen=True)
+class ArticleFacet:
+    """What filters and the collection jobs know of an article without reading its text."""
+
+    id: str
+    title: str
+    source: str | None  # outlet
+    source_path: str  # the first file it was found in
+    published: dt.date | None
+
+
 # Where an article's publication date was found. Nothing else sets it: a file that gives
 # no date in one of these places has none, and no date is guessed from its text.
 DATE_ORIGINS = (

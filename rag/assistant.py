@@ -18,6 +18,7 @@ memory (`rag/conversation.py`).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import queue
 import re
@@ -66,6 +67,7 @@ from rag.research.timeline import build_timeline
 from rag.retrieval.hybrid_retriever import HybridRetriever, Retrieval
 from rag.retrieval.sentence_source import SentenceSource
 
+EXAMPLE_ARTICLES = 100  # the newest articles example questions are drawn from: a bounded cost at any size
 # What a job says when none of the sentences it quoted is supported by its citations (strict mode).
 JOB_REFUSAL = "I could not find sentences in the indexed articles that I can stand behind for this."
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
@@ -213,7 +215,7 @@ class Assistant:
                     sentence_reader=reading[0] if reading else None, combiner=reading[1] if reading else None,
                 )
                 self._intents = load_intent_classifier()
-                self._catalog = Catalog(reader)
+                self._catalog = Catalog(reader, retriever.lexical)
                 self._provenance = Provenance(reader)
                 self._contradictions = ContradictionFinder(load_conflict_detector(self.settings.nli_model),
                                                            self._offline.sentences)
@@ -293,7 +295,11 @@ class Assistant:
             draft = self.offline_answerer.draft(q, retrieval.passages, query_embedding=retrieval.query_embedding)
             return not draft.refused
 
-        out = _example_questions(reader.articles(), max(n, 4), answerable)
+        # From the newest articles only: the examples' cost stays the same at any archive size.
+        newest = sorted(reader.article_facets(), key=lambda f: (f.published or dt.date.min, f.id),
+                        reverse=True)[:EXAMPLE_ARTICLES]
+        articles = [a for f in sorted(newest, key=lambda f: f.id) if (a := reader.article(f.id)) is not None]
+        out = _example_questions(articles, max(n, 4), answerable)
         self._examples = (gen, out)
         return out[:n]
 

@@ -38,6 +38,7 @@ from newsrag.settings import Settings
 from newsrag.text import content_terms
 from newsrag.types import (
     Article,
+    ArticleFacet,
     Chunk,
     ChunkSentences,
     DateMention,
@@ -168,6 +169,17 @@ class FakeIndexReader(IndexReader):
         return frozenset(a.id for a in self._articles.values()
                          if article_matches(where, article_id=a.id, outlet=a.source, paths=[a.source_path],
                                             title=a.title, published=a.published))
+
+    def article_chunks(self, article_id: str) -> list[Chunk]:
+        return sorted((c for c in self._chunks if c.article_id == article_id), key=lambda c: c.ordinal)
+
+    def article_facets(self) -> list[ArticleFacet]:
+        return [ArticleFacet(a.id, a.title, a.source, a.source_path, a.published)
+                for a in sorted(self._articles.values(), key=lambda a: a.id)]
+
+    def chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
+        by_id = {c.id: c for c in self._chunks}
+        return {cid: by_id[cid] for cid in chunk_ids if cid in by_id}
 
     def all_chunks(self) -> list[Chunk]:
         self.all_chunks_calls += 1

@@ -1,11 +1,13 @@
 """The whole collection at a glance: every article, its sentences, its outlet, which words it states.
 
 Collection answers must be complete ("which articles mention Soleimani" names every one),
-so they read the index itself, not retrieval's top k: `Catalog` scans every article and
-chunk the `IndexReader` gives (`articles()`, `all_chunks()`), once per index generation,
-splits each article with the project's sentence splitter and keeps the content terms of
-each sentence (`newsrag.text.content_terms`, the same normaliser and stemmer retrieval
-and the checker use).
+so they read the index itself, not retrieval's top k. `Catalog` scales with what a job
+touches, not with the archive: per index generation it reads only the articles' facets
+(id, title, outlet, date); which articles state a word comes from the keyword index
+`index/` stores (its term -> chunks lists, each chunk knowing its article); an article is
+read and split with the project's sentence splitter (content terms per sentence:
+`newsrag.text.content_terms`, the same normaliser and stemmer retrieval and the checker
+use) only when a job uses it, and that split is kept by article id across re-indexing.
 
 An article *mentions* a topic when every content term of the topic occurs in it (a
 country and its demonym count as one term, "Iran"/"Iranian", as everywhere else), title
@@ -21,16 +23,21 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter
-from collections.abc import Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from newsrag.protocols import IndexReader
 from newsrag.text import Span, content_terms, sentence_spans, term_variants, words
-from newsrag.types import Article, Chunk
+from newsrag.types import Article, ArticleFacet, Chunk
 from newsrag.vocab import mapping
+from rag.language.cited_text import strip_markers
+from rag.retrieval.keyword_index import LexicalCache
 
 TITLE_WEIGHT = 2.0  # a topic in the headline is what the article is about, more than one sentence is
+# Articles whose sentence split is kept (by id): far more than one job reads, bounded at archive scale.
+SPLITS_KEPT = 20_000
 _HEADLINE_ABBREVIATIONS = mapping("headline_abbreviations")
 
 
@@ -79,30 +86,83 @@ class Match:
     whole: tuple[Span, ...] = ()  # the sentences stating every term, in order
 
 
-@dataclass(frozen=True)
-class _Snapshot:
-    generation: str
-    entries: tuple[CatalogArticle, ...]
-    document_frequency: Counter[str]
-
 
 def topic_terms(topic: str) -> list[frozenset[str]]:
     """The topic's content terms, each with its country/demonym partners."""
     return [term_variants(t) for t in dict.fromkeys(content_terms(topic))]
 
 
-class Catalog:
-    """Article-level facts for the collection jobs, rebuilt when the index generation changes."""
+@dataclass(frozen=True)
+class _Split:
+    """The costly part of an entry, a function of the article's id alone (ids are content-derived)."""
 
-    def __init__(self, reader: IndexReader) -> None:
+    sentences: tuple[Span, ...]
+    sentence_terms: tuple[frozenset[str], ...]
+    title_terms: frozenset[str]
+
+
+class CatalogEntries(Sequence[CatalogArticle]):
+    """Articles of the catalog by id, each read from the index and split only when it is used."""
+
+    def __init__(self, ids: Sequence[str], entry: Callable[[str], CatalogArticle | None]) -> None:
+        self.ids = tuple(ids)
+        self._entry = entry
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, at: int) -> CatalogArticle: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> CatalogEntries: ...
+
+    def __getitem__(self, at: int | slice) -> CatalogArticle | CatalogEntries:
+        if isinstance(at, slice):
+            return CatalogEntries(self.ids[at], self._entry)
+        entry = self._entry(self.ids[at])
+        if entry is None:  # removed by a re-index since this list was made
+            raise IndexError(f"article {self.ids[at]} is no longer indexed")
+        return entry
+
+    def __iter__(self) -> Iterator[CatalogArticle]:
+        for aid in self.ids:
+            entry = self._entry(aid)
+            if entry is not None:
+                yield entry
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    generation: str
+    facets: tuple[ArticleFacet, ...]  # every article, ordered by id
+    title_terms: dict[str, frozenset[str]]  # article id -> headline terms (abbreviations spelt out)
+
+
+class Catalog:
+    """Article-level facts for the collection jobs, over the index as it is now.
+
+    Per index generation only the articles' facets (id, title, outlet, date) are read; an
+    article is read and split into sentences when a job uses it, and the split is kept by
+    article id (ids are content-derived, so it stays right across re-indexing: only new or
+    changed articles are split again). Which articles state a word comes from the keyword
+    index `index/` stores (`LexicalIndex.articles_with`), not from a scan of the texts.
+    """
+
+    def __init__(self, reader: IndexReader, lexical: LexicalCache | None = None) -> None:
         self.reader = reader
+        self.lexical = lexical if lexical is not None else LexicalCache(reader)
         self._snapshot: _Snapshot | None = None
+        self._splits: OrderedDict[str, _Split] = OrderedDict()
         self._lock = threading.Lock()
+        self.splits_made = 0  # articles split into sentences by this catalog: observable in tests
 
     def set_reader(self, reader: IndexReader) -> None:
         with self._lock:
             self.reader = reader
             self._snapshot = None
+        if self.lexical.reader is not reader:
+            self.lexical.set_reader(reader)
 
     def _current(self) -> _Snapshot:
         generation = self.reader.generation()
@@ -111,73 +171,109 @@ class Catalog:
             return snap
         with self._lock:
             if self._snapshot is None or self._snapshot.generation != generation:
-                self._snapshot = self._build(generation)
+                old = self._snapshot.title_terms if self._snapshot is not None else {}
+                facets = tuple(self.reader.article_facets())
+                titles = {f.id: old[f.id] if f.id in old else headline_terms(f.title) for f in facets}
+                self._snapshot = _Snapshot(generation, facets, titles)
             return self._snapshot
 
-    def _build(self, generation: str) -> _Snapshot:
-        by_article: dict[str, list[Chunk]] = {}
-        for chunk in self.reader.all_chunks():
-            by_article.setdefault(chunk.article_id, []).append(chunk)
-        entries = []
-        df: Counter[str] = Counter()
-        for article in self.reader.articles():
-            spans = tuple(sentence_spans(article.text))
-            terms = tuple(frozenset(content_terms(s.of(article.text))) for s in spans)
-            entry = CatalogArticle(article, spans, terms, headline_terms(article.title),
-                                   tuple(sorted(by_article.get(article.id, []), key=lambda c: c.start)))
-            entries.append(entry)
-            df.update(entry.terms)
-        return _Snapshot(generation, tuple(entries), df)
+    def _split(self, article: Article) -> _Split:
+        with self._lock:
+            split = self._splits.get(article.id)
+            if split is not None:
+                self._splits.move_to_end(article.id)
+                return split
+        spans = tuple(sentence_spans(article.text))
+        split = _Split(spans, tuple(frozenset(content_terms(s.of(article.text))) for s in spans),
+                       headline_terms(article.title))
+        with self._lock:
+            self.splits_made += 1
+            self._splits[article.id] = split
+            while len(self._splits) > SPLITS_KEPT:
+                self._splits.popitem(last=False)
+        return split
+
+    def _entry(self, article_id: str) -> CatalogArticle | None:
+        article = self.reader.article(article_id)
+        if article is None:
+            return None
+        split = self._split(article)
+        return CatalogArticle(article, split.sentences, split.sentence_terms, split.title_terms,
+                              tuple(self.reader.article_chunks(article_id)))
 
     # ------------------------------------------------------------------ reading
-    def entries(self) -> tuple[CatalogArticle, ...]:
-        return self._current().entries
+    def entries(self) -> CatalogEntries:
+        """Every article, ordered by id; each read when used."""
+        return CatalogEntries([f.id for f in self._current().facets], self._entry)
 
     def entry(self, article_id: str) -> CatalogArticle | None:
-        return next((e for e in self.entries() if e.article.id == article_id), None)
+        return self._entry(article_id)
 
     def outlets(self) -> list[str]:
         """Every outlet name the index records, most articles first."""
-        counts = Counter(e.article.source for e in self.entries() if e.article.source)
+        counts = Counter(f.source for f in self._current().facets if f.source)
         return [name for name, _ in counts.most_common()]
 
-    def from_outlet(self, outlet: str) -> list[CatalogArticle]:
+    def from_outlet(self, outlet: str) -> CatalogEntries:
         def key(name: str) -> str:
             return "".join(content_terms(name)) or name.lower()
 
-        return [e for e in self.entries() if e.article.source and key(e.article.source) == key(outlet)]
+        return CatalogEntries([f.id for f in self._current().facets if f.source and key(f.source) == key(outlet)],
+                              self._entry)
 
-    def idf(self, term: str) -> float:
+    def titled(self, line: str) -> CatalogArticle | None:
+        """The first article (by id) whose title `line` starts with: a line of an earlier list."""
+        return next((self._entry(f.id) for f in self._current().facets if f.title and line.startswith(f.title)), None)
+
+    def quoting(self, text: str) -> CatalogEntries:
+        """The articles that may hold a sentence quoted in `text`: those stating every content term of
+        one of its sentences (a quote states all its own words), found in the keyword index."""
         snap = self._current()
-        return math.log((1 + len(snap.entries)) / (1 + snap.document_frequency.get(term, 0))) + 1.0
+        found: set[str] = set()
+        text = strip_markers(text)
+        for span in sentence_spans(text):
+            terms = topic_terms(span.of(text))
+            if terms:
+                found |= frozenset.intersection(*(self._stating(v, snap) for v in terms))
+        return CatalogEntries(sorted(found), self._entry)
+
+    def _stating(self, variants: frozenset[str], snap: _Snapshot) -> frozenset[str]:
+        """Ids of the articles whose text or headline states one of these terms."""
+        in_text = self.lexical.get().articles_with(variants)
+        return in_text | {aid for aid, terms in snap.title_terms.items() if variants & terms}
 
     def mentions(self, topic: str, within: Sequence[CatalogArticle] | None = None) -> list[Match]:
         """Every article (of `within`, default all) stating every content term of `topic`, best first."""
         wanted = topic_terms(topic)
         if not wanted:
             return []
-        everything = self.entries()
+        snap = self._current()
+        stating = [self._stating(v, snap) for v in wanted]
         # rarity over the whole index, a term and its variants together; a term every article
         # states tells no article apart and weighs nothing
-        weights = [math.log((1 + len(everything)) / (1 + sum(1 for e in everything if v & e.terms)))
-                   for v in wanted]
+        weights = [math.log((1 + len(snap.facets)) / (1 + len(ids))) for ids in stating]
+        candidates = frozenset.intersection(*stating)
+        if within is not None:
+            allowed = set(within.ids) if isinstance(within, CatalogEntries) else {e.article.id for e in within}
+            candidates = candidates & allowed
         out = []
-        for entry in everything if within is None else within:
-            if not all(variants & entry.terms for variants in wanted):
+        for aid in sorted(candidates):
+            entry = self._entry(aid)
+            if entry is None or not all(variants & entry.terms for variants in wanted):
                 continue
             hits: list[tuple[int, int, Span]] = []
-            stating = [0] * len(wanted)  # sentences stating each term
+            counts = [0] * len(wanted)  # sentences stating each term
             together = 0  # sentences stating every term
             for i, (span, terms) in enumerate(zip(entry.sentences, entry.sentence_terms, strict=True)):
                 stated = [k for k, v in enumerate(wanted) if v & terms]
                 if stated:
                     hits.append((-len(stated), i, span))
                     for k in stated:
-                        stating[k] += 1
+                        counts[k] += 1
                     together += len(stated) == len(wanted)
             # Saturating in the count: an article about X states X in many sentences, but a common word
             # ("Iran") stated everywhere must not outweigh a rare one stated twice.
-            score = sum(w * math.log1p(n) for w, n in zip(weights, stating, strict=True))
+            score = sum(w * math.log1p(n) for w, n in zip(weights, counts, strict=True))
             score += sum(weights) * math.log1p(together)
             score += TITLE_WEIGHT * sum(w for w, v in zip(weights, wanted, strict=True) if v & entry.title_terms)
             whole = tuple(span for n, _, span in hits if -n == len(wanted))

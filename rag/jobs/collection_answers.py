@@ -22,6 +22,9 @@ articles state; "tell me about X" questions go to the answer path).
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
+
 from newsrag.text import Span
 from rag.jobs.catalog import Catalog, CatalogArticle
 from rag.jobs.job_draft import LIST, JobDraft, quote, refusal
@@ -48,12 +51,18 @@ def _more(n: int) -> str:
     return f" (the first {MAX_ITEMS} of {n} are listed)" if n > MAX_ITEMS else ""
 
 
+def _leads(pool: Sequence[CatalogArticle]) -> list[tuple[CatalogArticle, Span]]:
+    """The first MAX_ITEMS articles with a lead sentence, each with it: only those are read."""
+    with_lead = ((e, lead) for e in pool if (lead := e.lead()) is not None)
+    return list(itertools.islice(with_lead, MAX_ITEMS))
+
+
 def collection_job(request: Request, catalog: Catalog) -> JobDraft:
-    entries = list(catalog.entries())
+    entries = catalog.entries()
     total = len(entries)
     if not total:
         return refusal(empty_index())
-    pool = entries
+    pool: Sequence[CatalogArticle] = entries
     where = ""
     if request.outlet:
         pool = catalog.from_outlet(request.outlet)
@@ -71,10 +80,10 @@ def collection_job(request: Request, catalog: Catalog) -> JobDraft:
                    f"{_more(n)}:")
     elif request.outlet:
         n = len(pool)
-        items = [(e, lead) for e in pool if (lead := e.lead()) is not None]
+        items = _leads(pool)
         heading = f"{_count(n, total)} {_verb(n, total, 'is', 'are')}{where}{_more(n)}:"
     else:
-        items = [(e, lead) for e in pool if (lead := e.lead()) is not None]
+        items = _leads(pool)
         heading = ("There is 1 article in the index:" if total == 1
                    else f"There are {total} articles in the index{_more(total)}:")
     items = [(e, span) for e, span in items if span is not None][:MAX_ITEMS]

@@ -120,8 +120,7 @@ def _from_list(ordinal: int, previous: Turn | None, catalog: Catalog) -> Catalog
         listed: list[CatalogArticle] = []
         for line in previous.answer.splitlines():
             if _NUMBERED.match(line):
-                body = _NUMBERED.sub("", line, count=1)
-                hit = next((e for e in entries if body.startswith(e.article.title)), None)
+                hit = catalog.titled(_NUMBERED.sub("", line, count=1))
                 if hit is not None:
                     listed.append(hit)
         if listed:
@@ -134,7 +133,7 @@ def _from_list(ordinal: int, previous: Turn | None, catalog: Catalog) -> Catalog
 def _quoted_before(previous: Turn, catalog: Catalog) -> CatalogArticle | None:
     """The article whose sentences the previous answer quoted most."""
     best: tuple[int, CatalogArticle] | None = None
-    for entry in catalog.entries():
+    for entry in catalog.quoting(previous.answer):
         hits = sum(1 for s in entry.sentences if len(s.of(entry.article.text)) >= 30
                    and s.of(entry.article.text) in previous.answer)
         if hits and (best is None or hits > best[0]):

@@ -136,18 +136,18 @@ class HybridRetriever:
         lexical_scores = lexical.scores(query)
         hits = []
         if mode != "dense" and lexical_scores.size:
-            mask = None
-            if where is not None:
-                mask = np.fromiter((chunk_allowed(c, allowed, where) for c in lexical.chunks), bool, lexical.size)
+            # `allowed` already holds the date range: an article's chunks carry its date.
+            mask = None if allowed is None else lexical.article_mask(allowed)
             hits = lexical.top_k(lexical_scores, self.candidate_k, mask)
 
         chunk_of: dict[str, Chunk] = {p.chunk.id: p.chunk for p in dense}
-        for h in hits:
-            chunk_of.setdefault(h.chunk.id, h.chunk)
+        # The BM25 side knows ids; its chunks come from the index (one that left it since is dropped).
+        chunk_of.update(self.reader.chunks([h.chunk_id for h in hits if h.chunk_id not in chunk_of]))
+        hits = [h for h in hits if h.chunk_id in chunk_of]
         dense_score = {p.chunk.id: p.dense_score if p.dense_score is not None else p.score for p in dense}
 
         def lex(cid: str) -> float | None:
-            pos = lexical.positions.get(cid)
+            pos = lexical.position(cid)
             if pos is None or pos >= lexical_scores.size:
                 return None
             return float(lexical_scores[pos])
@@ -155,9 +155,9 @@ class HybridRetriever:
         if mode == "dense":
             fused = {p.chunk.id: dense_score[p.chunk.id] for p in dense}
         elif mode == "bm25":
-            fused = {h.chunk.id: h.score for h in hits}
+            fused = {h.chunk_id: h.score for h in hits}
         else:
-            fused = rrf_fuse([[p.chunk.id for p in dense], [h.chunk.id for h in hits]], self.rrf_k)
+            fused = rrf_fuse([[p.chunk.id for p in dense], [h.chunk_id for h in hits]], self.rrf_k)
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))
         ranked = [
             Passage(chunk_of[cid], fused[cid], i + 1, dense_score.get(cid), lex(cid))

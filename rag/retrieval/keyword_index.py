@@ -1,8 +1,9 @@
 """The read side's keyword index: the one `index/` stored, reloaded when the index changes.
 
 `LexicalCache.get()` returns the `index.lexical.LexicalIndex` for the reader's current
-generation: the copy the indexer stored (`IndexReader.stored_lexical()`), loaded in a
-fraction of a second. Only when there is none for this generation (an index being
+generation: the copy the indexer stored (`IndexReader.stored_lexical()`), opened
+memory-mapped without reading any chunk (it holds ids; searches fetch their chunks by id).
+Only when there is none for this generation (an index being
 written right now, a run that crashed before its end, an index from an older version)
 is one built in memory from `IndexReader.all_chunks()`, which is correct but slow (about
 4 s per 10,000 chunks); the next `newsrag index` run stores it again. Safe to share
@@ -56,11 +57,11 @@ class LexicalCache:
             return current
 
     def _load_or_build(self, generation: str) -> LexicalIndex:
-        chunks = self._reader.all_chunks()
         folder = self._reader.stored_lexical()
-        loaded = LexicalIndex.load(folder, chunks, generation) if folder is not None else None
+        loaded = LexicalIndex.load(folder, self._reader.count(), generation) if folder is not None else None
         if loaded is not None:
             return loaded
+        chunks = self._reader.all_chunks()
         if folder is not None or chunks:
             log.info("no stored keyword index for this index generation; building one in memory "
                      "(`newsrag index` stores it)")

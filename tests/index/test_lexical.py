@@ -26,7 +26,7 @@ def _chunks(seeds_dir):
 def test_stored_copy_scores_exactly_like_a_fresh_build(tmp_path, seeds_dir):
     chunks = _chunks(seeds_dir)
     key = write_lexical(tmp_path, chunks)
-    loaded = LexicalIndex.load(lexical_folder(tmp_path, key), chunks, "g1")
+    loaded = LexicalIndex.load(lexical_folder(tmp_path, key), len(chunks), "g1")
     built = LexicalIndex(chunks)
     assert loaded is not None and loaded.loaded and loaded.generation == "g1"
     for q in QUESTIONS:
@@ -41,8 +41,8 @@ def test_stored_copy_is_opened_memory_mapped_and_survives_its_removal(tmp_path, 
 
     chunks = _chunks(seeds_dir)
     key = write_lexical(tmp_path, chunks)
-    mapped = LexicalIndex.load(lexical_folder(tmp_path, key), chunks)
-    whole = LexicalIndex.load(lexical_folder(tmp_path, key), chunks, mmap=False)
+    mapped = LexicalIndex.load(lexical_folder(tmp_path, key), len(chunks))
+    whole = LexicalIndex.load(lexical_folder(tmp_path, key), len(chunks), mmap=False)
     assert mapped is not None and whole is not None
     arrays = [mapped._bm25.scores[k] for k in ("data", "indices", "indptr")]
     # Backed by the file (not read into the heap), yet plain ndarrays (np.memmap slicing is slower).
@@ -61,12 +61,12 @@ def test_key_follows_the_chunks_and_damaged_or_foreign_copies_are_not_loaded(tmp
     key = write_lexical(tmp_path, chunks)
     edited = [dataclasses.replace(chunks[0], text=chunks[0].text + " Zanzibar."), *chunks[1:]]
     assert corpus_key(edited) != key
-    assert LexicalIndex.load(lexical_folder(tmp_path, key), chunks[:-1]) is None  # other chunk count
+    assert LexicalIndex.load(lexical_folder(tmp_path, key), len(chunks) - 1) is None  # other chunk count
     for f in lexical_folder(tmp_path, key).glob("*.npy"):
         f.write_bytes(b"garbage")
-    assert LexicalIndex.load(lexical_folder(tmp_path, key), chunks) is None
+    assert LexicalIndex.load(lexical_folder(tmp_path, key), len(chunks)) is None
     assert write_lexical(tmp_path, chunks) == key  # the damaged copy is replaced
-    assert LexicalIndex.load(lexical_folder(tmp_path, key), chunks) is not None
+    assert LexicalIndex.load(lexical_folder(tmp_path, key), len(chunks)) is not None
     other = write_lexical(tmp_path, edited)
     remove_other_lexical(tmp_path, keep=other)
     assert [p.name for p in (tmp_path / "bm25").iterdir()] == [other]
@@ -105,3 +105,48 @@ def test_invariants_name_a_missing_or_stale_keyword_index(tmp_path, seeds_copy, 
     assert any("keyword index" in p for p in check_invariants(settings))
     Indexer(settings, embedder_cls()).index([seeds_copy])  # an unchanged run stores it again
     assert check_invariants(settings) == []
+
+
+def test_positions_and_article_masks_follow_the_chunk_order(tmp_path, seeds_dir):
+    chunks = _chunks(seeds_dir)
+    key = write_lexical(tmp_path, chunks)
+    for index in (LexicalIndex(chunks), LexicalIndex.load(lexical_folder(tmp_path, key), len(chunks))):
+        assert index is not None and index.chunk_ids() == [c.id for c in chunks]
+        assert all(index.position(c.id) == i for i, c in enumerate(chunks))
+        assert index.position("no-such-chunk") is None and index.position("") is None
+        first = chunks[0].article_id
+        mask = index.article_mask(frozenset({first, "no-such-article"}))
+        assert mask.tolist() == [c.article_id == first for c in chunks]
+        assert not index.article_mask(frozenset()).any()
+
+
+def test_a_question_reads_no_whole_index_list(tmp_path, seeds_copy, make_hash_settings, embedder_cls, monkeypatch):
+    """Opening the index and answering fetches the chunks a search found by id: nothing reads every
+    chunk or every article's text, so a first question costs the same at 1k chunks as at 1M."""
+    import datetime as dt
+
+    from index.manifest import Manifest
+    from newsrag.types import SearchFilter
+
+    settings = make_hash_settings(tmp_path / "data")
+    embedder = embedder_cls()
+    Indexer(settings, embedder).index([seeds_copy])
+
+    def refuse(self):
+        raise AssertionError("read the whole index on a question's path")
+
+    monkeypatch.setattr(Manifest, "chunks", refuse)
+    monkeypatch.setattr(Manifest, "articles", refuse)
+    reader = open_reader(settings, embedder)
+    try:
+        retriever = HybridRetriever.from_settings(settings, reader, embedder)
+        assert retriever.retrieve("September 19 deadline", mode="hybrid").passages
+        hit = retriever.retrieve("Baghdad", mode="bm25").passages[0].chunk
+        name = hit.source_path.rsplit("/", 1)[-1]
+        found = retriever.retrieve("Baghdad", mode="hybrid", where=SearchFilter(sources=(name,))).passages
+        assert found and all(p.chunk.source_path == hit.source_path for p in found)
+        dated = retriever.retrieve("Baghdad", mode="hybrid", where=SearchFilter(date_from=dt.date(2000, 1, 1)))
+        assert all(p.chunk.published for p in dated.passages)
+        assert retriever.lexical.builds == 0
+    finally:
+        reader.manifest.close()

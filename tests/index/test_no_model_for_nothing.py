@@ -58,6 +58,19 @@ def test_an_unchanged_folder_loads_no_model(indexed) -> None:
     assert check_invariants(settings) == []
 
 
+def test_an_unchanged_folder_starts_no_ray(indexed) -> None:
+    """`--workers 2` on a folder with nothing to do runs in this process: no Ray started for nothing."""
+    from contextlib import nullcontext
+
+    from cli.index_commands import index_work
+
+    settings, folder, _ = indexed
+    assert isinstance(index_work(settings, 2, None, [folder]), nullcontext)
+    assert not isinstance(index_work(settings, 2, None, [folder], rebuild=True), nullcontext)
+    (folder / "new.txt").write_text("A new story from Basra\nThe governor opened the bridge on Monday.\n")
+    assert not isinstance(index_work(settings, 2, None, [folder]), nullcontext)  # RayWork, not entered yet
+
+
 def test_a_changed_folder_loads_the_model_once(indexed) -> None:
     settings, folder, loads = indexed
     (folder / "new.txt").write_text("A new story from Basra\nThe governor opened the bridge on Monday.\n")

@@ -163,6 +163,17 @@ def test_all_chunks_are_the_chunkers_in_a_stable_order(side, expected):
     assert side.reader.count() == len(first) > len(seen)  # some article has several chunks
 
 
+def test_chunks_by_id_are_the_stored_chunks_and_unknown_ids_are_left_out(side):
+    every = side.reader.all_chunks()
+    wanted = [every[-1].id, every[0].id, "no-such-chunk", every[len(every) // 2].id, every[0].id]
+    got = side.reader.chunks(wanted)
+    assert set(got) == {every[-1].id, every[0].id, every[len(every) // 2].id}
+    for chunk in every:
+        if chunk.id in got:
+            assert got[chunk.id] == chunk
+    assert side.reader.chunks([]) == {}
+
+
 def test_status_counts_what_is_held(side, expected):
     articles, chunks = expected
     status = side.reader.status()

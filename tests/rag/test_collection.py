@@ -43,7 +43,8 @@ def test_overview_lists_every_article_with_its_lead(fake_reader, seed_articles):
     job = collection_job(parse_request("What are these articles about?"), Catalog(fake_reader))
     assert job.kind == "collection" and job.heading == f"There are {len(seed_articles)} articles in the index:"
     assert len(job.draft.sentences) == len(seed_articles)
-    for sentence, article in zip(job.draft.sentences, seed_articles, strict=True):
+    in_index_order = sorted(seed_articles, key=lambda a: a.id)  # the index lists articles by id
+    for sentence, article in zip(job.draft.sentences, in_index_order, strict=True):
         evidence = sentence.evidence[0]
         assert article.text[evidence.start : evidence.end] == sentence.text
         assert article.text.startswith(sentence.text)  # the lead
@@ -83,3 +84,52 @@ def test_long_lists_are_cut_and_say_so(seed_articles, hash_embedder):
 def test_an_empty_index_is_said_plainly(hash_embedder):
     job = collection_job(Request(), Catalog(FakeIndexReader([], [], hash_embedder)))
     assert job.kind == "refusal" and "no articles" in (job.reply or "")
+
+
+def test_mentions_found_through_the_keyword_index_are_those_a_full_scan_finds(fake_reader):
+    from rag.jobs.catalog import topic_terms
+
+    catalog = Catalog(fake_reader)
+    every = list(catalog.entries())
+    for topic in ("Soleimani", "Iranian ground forces", "Baghdad ambassador", "September 19", "Qaani Iraq",
+                  "border mission", "Zorblat", "the"):
+        wanted = topic_terms(topic)
+        scanned = {e.article.id for e in every if wanted and all(v & e.terms for v in wanted)}
+        assert {m.entry.article.id for m in catalog.mentions(topic)} == scanned, topic
+
+
+def test_articles_are_split_once_and_kept_across_reindexing(seed_articles, seed_chunks, hash_embedder):
+    reader = FakeIndexReader(seed_articles[:3], chunk_articles(seed_articles[:3]), hash_embedder)
+    catalog = Catalog(reader)
+    assert len(catalog.entries()) == 3 and catalog.splits_made == 0  # counting reads no article
+    first = [e.article.id for e in catalog.entries()]
+    assert catalog.splits_made == 3
+    list(catalog.entries())
+    assert catalog.splits_made == 3
+    reader.bump(seed_articles, seed_chunks)  # a re-index adds articles: only those are split
+    assert sorted(first + [a.id for a in seed_articles[3:]]) == [e.article.id for e in catalog.entries()]
+    assert catalog.splits_made == len(seed_articles)
+
+
+def test_the_catalog_reads_no_whole_index_list(real_index_settings, monkeypatch):
+    """Counting, listing, outlets and mentions read facets, the stored keyword index and the
+    articles they show: never every chunk or every article's text."""
+    from index.index_reader import open_reader
+    from index.manifest import Manifest
+
+    def refuse(self):
+        raise AssertionError("read the whole index for a collection job")
+
+    monkeypatch.setattr(Manifest, "chunks", refuse)
+    monkeypatch.setattr(Manifest, "articles", refuse)
+    reader = open_reader(real_index_settings)
+    try:
+        catalog = Catalog(reader)
+        listed = collection_job(Request(), catalog)
+        assert listed.heading == "There are 6 articles in the index:" and len(listed.draft.sentences) == 6
+        assert catalog.lexical.builds == 0  # the stored keyword index, not one built from every chunk
+        found = collection_job(parse_request("Which articles mention Qassem Soleimani?"), catalog)
+        assert found.heading == "2 of the 6 indexed articles mention Qassem Soleimani:"
+        assert catalog.outlets() and catalog.from_outlet(catalog.outlets()[0])
+    finally:
+        reader.manifest.close()

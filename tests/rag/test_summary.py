@@ -41,7 +41,8 @@ def test_baseline_is_the_first_statements():
 
 
 def test_article_sentences_are_the_stored_ones_once(fake_reader, hash_embedder):
-    entry = Catalog(fake_reader).entries()[4]  # the long Tehrantimes article: several overlapping chunks
+    # the long Tehrantimes article: several overlapping chunks
+    entry = next(e for e in Catalog(fake_reader).entries() if e.article.source == "Tehrantimes")
     sents = article_sentences(entry, SentenceSource(fake_reader, hash_embedder))
     assert len(entry.chunks) > 1
     spans = [(s.start, s.end) for s in sents.spans]
@@ -90,7 +91,7 @@ def test_ordinal_follows_the_previous_list(fake_reader, hash_embedder):
                  for i, s in enumerate(listed.draft.sentences)]
     turn = Turn("Which articles mention Soleimani?", answer_text(listed, sentences, cites))
     job = _job(fake_reader, hash_embedder, "Summarize the second one", (turn,))
-    assert job.heading == f"Summary of “{listed.passages[1].chunk.title}”:"
+    assert job.heading.startswith(f"Summary of “{listed.passages[1].chunk.title}”")
 
 
 def test_summarize_it_uses_the_article_the_last_answer_quoted(fake_reader, hash_embedder):
