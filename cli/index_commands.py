@@ -148,10 +148,11 @@ def run_status(args: argparse.Namespace) -> int:
     print(f"last indexed:    {last}")
     print(f"dated articles:  {status.dated_articles} of {status.articles} (the others state no publication date)")
     groups = status.duplicate_groups
+    total = status.duplicate_group_count or len(groups)
     copies = sum(len(g.article_ids) for g in groups)
-    print(f"republished:     {len(groups)} group{'s' if len(groups) != 1 else ''} of near-identical stories "
-          f"({copies} articles)")
-    titles = dict(status.article_titles)
+    listed = f"; the first {len(groups)} listed, {copies} articles" if total > len(groups) else f" ({copies} articles)"
+    print(f"republished:     {total} group{'s' if total != 1 else ''} of near-identical stories{listed}")
+    titles = {**dict(status.article_titles), **dict(status.group_titles)}
     for n, group in enumerate(groups, 1):
         print(f"  group {n} (similarity >= {group.similarity:.2f}):")
         for rank, aid in enumerate(group.article_ids):

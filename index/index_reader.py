@@ -43,6 +43,11 @@ from newsrag.types import (
     SearchFilter,
 )
 
+# What a status lists (the page's index panel, `newsrag status`): an archive's counts are exact,
+# its lists are a readable head, not hundreds of thousands of lines.
+STATUS_ARTICLES = 500
+STATUS_GROUPS = 200
+
 
 def _filtered_article_ids(manifest: Manifest, where: SearchFilter) -> set[str] | None:
     """Article ids allowed by the id/source/title parts of a filter (None = no restriction);
@@ -163,15 +168,19 @@ class ChromaIndexReader:
 
 def _status(settings: Settings, manifest: Manifest) -> IndexStatus:
     last = manifest.get_meta("last_indexed")
+    groups = manifest.duplicate_groups()
+    listed = groups[:STATUS_GROUPS]
     return IndexStatus(
         articles=manifest.article_count(),
         chunks=manifest.chunk_count(),
         embedding_model=manifest.get_meta("embedding_model") or "",
         location=settings.index_location,
         last_indexed=dt.datetime.fromisoformat(last) if last else None,
-        article_titles=manifest.article_titles(),
-        duplicate_groups=tuple(manifest.duplicate_groups()),
+        article_titles=manifest.article_titles(STATUS_ARTICLES),
+        duplicate_groups=tuple(listed),
         dated_articles=manifest.dated_article_count(),
+        duplicate_group_count=len(groups),
+        group_titles=tuple(manifest.titles_of([aid for g in listed for aid in g.article_ids]).items()),
     )
 
 

@@ -394,9 +394,9 @@ class Manifest:
 
     def article_facets(self) -> list[ArticleFacet]:
         """Every article's id, title, outlet, first path and date, ordered by id: no texts read."""
-        return [ArticleFacet(aid, title, source, path, dt.date.fromisoformat(published) if published else None)
-                for aid, title, source, path, published in self.conn.execute(
-                    "SELECT id, title, source, source_path, published FROM articles ORDER BY id")]
+        return [ArticleFacet(aid, title, source, path, dt.date.fromisoformat(published) if published else None, url)
+                for aid, title, source, path, published, url in self.conn.execute(
+                    "SELECT id, title, source, source_path, published, url FROM articles ORDER BY id")]
 
     def article_count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
@@ -404,8 +404,19 @@ class Manifest:
     def dated_article_count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM articles WHERE published IS NOT NULL").fetchone()[0])
 
-    def article_titles(self) -> tuple[tuple[str, str], ...]:
-        return tuple(self.conn.execute("SELECT id, title FROM articles ORDER BY title, id").fetchall())
+    def article_titles(self, limit: int | None = None) -> tuple[tuple[str, str], ...]:
+        """(id, title) ordered by title; the first `limit` only when given."""
+        return tuple(self.conn.execute("SELECT id, title FROM articles ORDER BY title, id LIMIT ?",
+                                       (-1 if limit is None else limit,)).fetchall())
+
+    def titles_of(self, article_ids: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        ids = list(dict.fromkeys(article_ids))
+        for at in range(0, len(ids), 500):  # SQLite's bound-parameter limit
+            part = ids[at : at + 500]
+            out.update(self.conn.execute(f'SELECT id, title FROM articles WHERE id IN ({",".join("?" * len(part))})',
+                                         part).fetchall())
+        return out
 
     # ----------------------------------------------------------------- chunks
     def chunk_count(self) -> int:

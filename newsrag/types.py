@@ -47,6 +47,7 @@ class ArticleFacet:
     source: str | None  # outlet
     source_path: str  # the first file it was found in
     published: dt.date | None
+    url: str | None = None
 
 
 # Where an article's publication date was found. Nothing else sets it: a file that gives
@@ -396,9 +397,13 @@ class IndexStatus:
     embedding_model: str
     location: str
     last_indexed: dt.datetime | None
-    article_titles: tuple[tuple[str, str], ...] = field(default=())  # (article id, title)
-    duplicate_groups: tuple[DuplicateGroup, ...] = ()
+    # (article id, title) of the articles a status lists: all of a small index, the first few hundred
+    # by title of an archive (`articles` is the count)
+    article_titles: tuple[tuple[str, str], ...] = field(default=())
+    duplicate_groups: tuple[DuplicateGroup, ...] = ()  # the groups a status lists, in the index's order
     dated_articles: int = 0  # articles with a publication date
+    duplicate_group_count: int | None = None  # every group in the index; None: all are listed
+    group_titles: tuple[tuple[str, str], ...] = ()  # (article id, title) of the listed groups' members
 
 
 def to_jsonable(value: Any) -> Any:

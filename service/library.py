@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from newsrag.types import Article, Passage, SearchFilter
+from newsrag.types import ArticleFacet, Passage, SearchFilter
 from rag.assistant import Assistant, clean_question
 
 
@@ -24,8 +24,8 @@ class Library(Protocol):
         """The top_k passages retrieval finds for `query` (best first); InputError for an unusable query."""
         ...
 
-    def articles(self, where: SearchFilter) -> Sequence[Article]:
-        """Every indexed article the filter lets through, in the index's order."""
+    def articles(self, where: SearchFilter) -> Sequence[ArticleFacet]:
+        """Every indexed article the filter lets through (its facets, no text), in the index's order."""
         ...
 
 
@@ -40,7 +40,7 @@ class AssistantLibrary:
         text = clean_question(query, settings.max_question_chars)
         return self.assistant.retriever.retrieve(text, top_k=top_k, where=where, mode=settings.retrieval_mode).passages
 
-    def articles(self, where: SearchFilter) -> Sequence[Article]:
+    def articles(self, where: SearchFilter) -> Sequence[ArticleFacet]:
         reader = self.assistant.reader
         allowed = reader.matching_articles(where)  # None: the filter lets every article through
-        return [a for a in reader.articles() if allowed is None or a.id in allowed]
+        return [a for a in reader.article_facets() if allowed is None or a.id in allowed]

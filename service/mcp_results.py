@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict
 
 from newsrag.filters import describe
-from newsrag.types import Answer, Article, Passage, SearchFilter, Timeline
+from newsrag.types import Answer, ArticleFacet, Passage, SearchFilter, Timeline
 from service.answer_markdown import answer_markdown, byline
 from service.answer_shapes import (
     AnswerFacts,
@@ -136,7 +136,7 @@ def timeline_result(timeline: Timeline) -> tuple[str, TimelineResult]:
                                 entries=entries)
 
 
-def article_list(where: SearchFilter, articles: Sequence[Article], limit: int) -> tuple[str, ArticleList]:
+def article_list(where: SearchFilter, articles: Sequence[ArticleFacet], limit: int) -> tuple[str, ArticleList]:
     shown = articles[:limit]
     shapes = [ArticleShape(id=a.id, title=a.title, outlet=a.source, date=a.published, file=file_name(a.source_path),
                            url=a.url) for a in shown]

@@ -174,7 +174,7 @@ class FakeIndexReader(IndexReader):
         return sorted((c for c in self._chunks if c.article_id == article_id), key=lambda c: c.ordinal)
 
     def article_facets(self) -> list[ArticleFacet]:
-        return [ArticleFacet(a.id, a.title, a.source, a.source_path, a.published)
+        return [ArticleFacet(a.id, a.title, a.source, a.source_path, a.published, a.url)
                 for a in sorted(self._articles.values(), key=lambda a: a.id)]
 
     def chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:

@@ -100,22 +100,29 @@ def status_html(status: IndexStatus | None, problem: str | None = None) -> str:
         f'<div class="nr-kv"><span>Location</span><span class="nr-file">{esc(status.location)}</span></div>'
         f'<div class="nr-kv"><span>With a publication date</span><span>{status.dated_articles}</span></div>'
         + _groups_html(status)
-        + (f'<div class="nr-section">Articles</div><ol class="nr-articles">{items}</ol>' if items else "")
+        + (f'<div class="nr-section">Articles{_first_of(len(status.article_titles), status.articles)}</div>'
+           f'<ol class="nr-articles">{items}</ol>' if items else "")
         + "</div>"
     )
+
+
+def _first_of(listed: int, total: int) -> str:
+    return f" (the first {listed} of {total})" if total > listed else ""
 
 
 def _groups_html(status: IndexStatus) -> str:
     """The groups of republished copies index/ found, each member named once."""
     if not status.duplicate_groups:
         return '<div class="nr-kv"><span>Republished stories</span><span>none found</span></div>'
-    titles = dict(status.article_titles)
+    titles = {**dict(status.article_titles), **dict(status.group_titles)}
+    total = status.duplicate_group_count or len(status.duplicate_groups)
     groups = "".join(
         "<li><ul>" + "".join(f'<li>{"★ " if n == 0 else ""}{esc(titles.get(aid, aid))} '
                              f'<span class="nr-file">{esc(aid)}</span></li>' for n, aid in enumerate(g.article_ids))
         + "</ul></li>" for g in status.duplicate_groups)
-    return (f'<div class="nr-kv"><span>Republished stories</span><span>{len(status.duplicate_groups)} group'
-            f'{"s" if len(status.duplicate_groups) != 1 else ""}</span></div><ol class="nr-groups">{groups}</ol>')
+    return (f'<div class="nr-kv"><span>Republished stories</span><span>{total} group'
+            f'{"s" if total != 1 else ""}{_first_of(len(status.duplicate_groups), total)}</span></div>'
+            f'<ol class="nr-groups">{groups}</ol>')
 
 
 def problems_html(problems: Iterable[FileMessage]) -> str:

@@ -23,7 +23,7 @@ import pytest
 
 from newsrag.protocols import AssistantService
 from newsrag.settings import Settings
-from newsrag.types import Answer, AnswerSentence, Article, Passage, SearchFilter, SupportCheck, Turn
+from newsrag.types import Answer, AnswerSentence, ArticleFacet, Passage, SearchFilter, SupportCheck, Turn
 from service.library import Library
 from tests.ui.conftest import FakeAssistant, cite
 from ui.server import RunningServer, launch
@@ -52,11 +52,12 @@ class FakeLibrary(Library):
         self.calls.append(("search", (query, top_k, where)))
         return self.assistant.answer_for(query, ()).passages[:top_k]
 
-    def articles(self, where: SearchFilter) -> Sequence[Article]:
+    def articles(self, where: SearchFilter) -> Sequence[ArticleFacet]:
         from newsrag.filters import article_matches
 
         self.calls.append(("articles", where))
-        return [a for a in self.assistant.articles.values()
+        return [ArticleFacet(a.id, a.title, a.source, a.source_path, a.published, a.url)
+                for a in sorted(self.assistant.articles.values(), key=lambda a: a.id)
                 if article_matches(where, article_id=a.id, outlet=a.source, paths=[a.source_path], title=a.title,
                                    published=a.published)]
 
