@@ -242,6 +242,15 @@ class Catalog:
         in_text = self.lexical.get().articles_with(variants)
         return in_text | {aid for aid, terms in snap.title_terms.items() if variants & terms}
 
+    def mention_count(self, topic: str) -> int:
+        """How many articles state every content term of `topic`, from the keyword index alone (no
+        article read): what `len(mentions(topic))` is, bar a word the index splits differently."""
+        wanted = topic_terms(topic)
+        if not wanted:
+            return 0
+        snap = self._current()
+        return len(frozenset.intersection(*(self._stating(v, snap) for v in wanted)))
+
     def mentions(self, topic: str, within: Sequence[CatalogArticle] | None = None) -> list[Match]:
         """Every article (of `within`, default all) stating every content term of `topic`, best first."""
         wanted = topic_terms(topic)

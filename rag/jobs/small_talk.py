@@ -46,7 +46,7 @@ def name_examples(catalog: Catalog, max_articles: int = 30, max_names: int = 20)
                     if name not in seen:
                         seen.add(name)
                         names[name] += 1
-    spread = {name: len(catalog.mentions(name)) for name, _ in names.most_common(max_names)}
+    spread = {name: catalog.mention_count(name) for name, _ in names.most_common(max_names)}
     out: list[str] = []
     # people make the best examples ("Which articles mention Qassem Soleimani?"), then spread
     several = max((n for n in spread if spread[n] >= 2), key=lambda n: (person[n] >= 2, spread[n], names[n]),

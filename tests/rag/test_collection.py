@@ -96,6 +96,7 @@ def test_mentions_found_through_the_keyword_index_are_those_a_full_scan_finds(fa
         wanted = topic_terms(topic)
         scanned = {e.article.id for e in every if wanted and all(v & e.terms for v in wanted)}
         assert {m.entry.article.id for m in catalog.mentions(topic)} == scanned, topic
+        assert catalog.mention_count(topic) == len(scanned), topic
 
 
 def test_articles_are_split_once_and_kept_across_reindexing(seed_articles, seed_chunks, hash_embedder):
