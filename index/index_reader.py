@@ -153,6 +153,18 @@ class ChromaIndexReader:
         with self._lock:
             return self.manifest.article_facets()
 
+    def article_ids(self) -> list[str]:
+        with self._lock:
+            return self.manifest.article_ids()
+
+    def outlets(self) -> dict[str, int]:
+        with self._lock:
+            return self.manifest.outlets()
+
+    def newest_articles(self, limit: int) -> list[ArticleFacet]:
+        with self._lock:
+            return self.manifest.newest_articles(limit)
+
     def status(self) -> IndexStatus:
         with self._lock:
             return _status(self.settings, self.manifest)

@@ -65,6 +65,9 @@ CREATE TABLE IF NOT EXISTS articles (
     content_hash TEXT NOT NULL,
     fingerprint TEXT NOT NULL
 );
+-- the newest articles without a scan of every article (example questions at archive scale)
+CREATE INDEX IF NOT EXISTS articles_by_date ON articles (published, id);
+CREATE INDEX IF NOT EXISTS articles_by_outlet ON articles (source);
 CREATE TABLE IF NOT EXISTS article_sources (
     article_id TEXT NOT NULL,
     source_path TEXT NOT NULL,
@@ -397,6 +400,27 @@ class Manifest:
         return [ArticleFacet(aid, title, source, path, dt.date.fromisoformat(published) if published else None, url)
                 for aid, title, source, path, published, url in self.conn.execute(
                     "SELECT id, title, source, source_path, published, url FROM articles ORDER BY id")]
+
+    def article_ids(self) -> list[str]:
+        """Every article id, ordered (read from the primary key's index alone)."""
+        return [aid for (aid,) in self.conn.execute("SELECT id FROM articles ORDER BY id")]
+
+    def outlets(self) -> dict[str, int]:
+        """Outlet name -> article count, most articles first (then by name); the index on
+        `source` answers it without reading the articles."""
+        rows = self.conn.execute("SELECT source, COUNT(*) FROM articles WHERE source IS NOT NULL AND source != '' "
+                                 "GROUP BY source")
+        return dict(sorted(((name, int(n)) for name, n in rows), key=lambda row: (-row[1], row[0])))
+
+    def newest_articles(self, limit: int) -> list[ArticleFacet]:
+        """The `limit` latest-dated articles, newest first (undated last, ties by id, descending).
+
+        SQLite orders NULL first, so descending puts undated articles last; with the
+        `articles_by_date` index this reads `limit` rows, not the table."""
+        return [ArticleFacet(aid, title, source, path, dt.date.fromisoformat(published) if published else None, url)
+                for aid, title, source, path, published, url in self.conn.execute(
+                    "SELECT id, title, source, source_path, published, url FROM articles "
+                    "ORDER BY published DESC, id DESC LIMIT ?", (limit,))]
 
     def article_count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])

@@ -119,6 +119,19 @@ class IndexReader(Protocol):
         """Every article's id, title, outlet, first path and date, ordered by id: no texts read."""
         ...
 
+    def article_ids(self) -> list[str]:
+        """Every article's id, ordered: what a whole-collection list needs before it reads any article."""
+        ...
+
+    def outlets(self) -> dict[str, int]:
+        """Each outlet the index records -> its article count, most articles first (then by name)."""
+        ...
+
+    def newest_articles(self, limit: int) -> list[ArticleFacet]:
+        """The `limit` latest-dated articles' facets, newest first (undated ones last, ties by id
+        descending), read without a pass over every article."""
+        ...
+
     def articles(self) -> list[Article]: ...
 
     def status(self) -> IndexStatus: ...

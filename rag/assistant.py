@@ -18,7 +18,6 @@ memory (`rag/conversation.py`).
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import queue
 import re
@@ -26,6 +25,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 
 import numpy as np
 
@@ -49,8 +49,9 @@ from newsrag.types import (
     Turn,
 )
 from rag.answer_assembly import Checked, assemble, check_drafted
-from rag.answering.combined_scorer import load_reading
+from rag.answering.combined_scorer import CombinedScorer, load_reading
 from rag.answering.offline_answerer import OfflineAnswerer
+from rag.answering.sentence_reader import SentenceReader
 from rag.answering.sentence_scorer import load_scorer
 from rag.checking.cite_and_check import citation_of, cite_and_check
 from rag.conversation_starters import example_questions as _example_questions
@@ -67,6 +68,7 @@ from rag.research.timeline import build_timeline
 from rag.retrieval.hybrid_retriever import HybridRetriever, Retrieval
 from rag.retrieval.sentence_source import SentenceSource
 
+_T = TypeVar("_T")
 EXAMPLE_ARTICLES = 100  # the newest articles example questions are drawn from: a bounded cost at any size
 # What a job says when none of the sentences it quoted is supported by its citations (strict mode).
 JOB_REFUSAL = "I could not find sentences in the indexed articles that I can stand behind for this."
@@ -97,6 +99,14 @@ def _read_status(settings: Settings) -> IndexStatus:
     from index.index_reader import read_status
 
     return read_status(settings)
+
+
+def _load_into(out: list[_T | BaseException], load: Callable[..., _T], *args: object) -> None:
+    """`load(*args)`'s result, or the exception it raised, appended to `out` (for a loading thread)."""
+    try:
+        out.append(load(*args))
+    except BaseException as exc:  # noqa: BLE001 - re-raised by the thread that waits for it
+        out.append(exc)
 
 
 class Assistant:
@@ -203,11 +213,22 @@ class Assistant:
             return retriever
         with self._lock:
             if self._retriever is None:
+                # The reader's ONNX session is built on a thread while Chroma is imported and opened:
+                # onnxruntime builds it outside the GIL, so a cold start pays for the longer one only.
+                loaded: list[tuple[SentenceReader, CombinedScorer] | None | BaseException] = []
+                loading = threading.Thread(target=_load_into, args=(loaded, load_reading, self.settings.sentence_reader,
+                                                                      self.settings.query_threads), daemon=True)
+                loading.start()
                 emb = self.embedder
-                reader = self._reader_factory(emb)
+                try:
+                    reader = self._reader_factory(emb)
+                finally:
+                    loading.join()
+                reading = loaded[0]
+                if isinstance(reading, BaseException):
+                    raise reading
                 retriever = HybridRetriever.from_settings(self.settings, reader, emb, self._reranker)
                 self._checker = self._checker_factory(emb)
-                reading = load_reading(self.settings.sentence_reader, self.settings.query_threads)
                 self._offline = OfflineAnswerer(
                     scorer=load_scorer(str(self.settings.scorer_path) if self.settings.scorer_path else None),
                     sentences=SentenceSource(reader, emb), embedder=emb, idf=retriever.idf,
@@ -296,8 +317,7 @@ class Assistant:
             return not draft.refused
 
         # From the newest articles only: the examples' cost stays the same at any archive size.
-        newest = sorted(reader.article_facets(), key=lambda f: (f.published or dt.date.min, f.id),
-                        reverse=True)[:EXAMPLE_ARTICLES]
+        newest = reader.newest_articles(EXAMPLE_ARTICLES)
         articles = [a for f in sorted(newest, key=lambda f: f.id) if (a := reader.article(f.id)) is not None]
         out = _example_questions(articles, max(n, 4), answerable)
         self._examples = (gen, out)

@@ -24,8 +24,10 @@ them from these), and any cleverness a real part does not have.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -176,6 +178,16 @@ class FakeIndexReader(IndexReader):
     def article_facets(self) -> list[ArticleFacet]:
         return [ArticleFacet(a.id, a.title, a.source, a.source_path, a.published, a.url)
                 for a in sorted(self._articles.values(), key=lambda a: a.id)]
+
+    def article_ids(self) -> list[str]:
+        return sorted(self._articles)
+
+    def outlets(self) -> dict[str, int]:
+        counts = Counter(a.source for a in self._articles.values() if a.source)
+        return dict(sorted(counts.items(), key=lambda row: (-row[1], row[0])))
+
+    def newest_articles(self, limit: int) -> list[ArticleFacet]:
+        return sorted(self.article_facets(), key=lambda f: (f.published or dt.date.min, f.id), reverse=True)[:limit]
 
     def chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
         by_id = {c.id: c for c in self._chunks}

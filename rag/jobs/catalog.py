@@ -21,9 +21,10 @@ the index.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import overload
@@ -44,6 +45,21 @@ _HEADLINE_ABBREVIATIONS = mapping("headline_abbreviations")
 def headline_terms(title: str) -> frozenset[str]:
     """A headline's content terms, its abbreviations spelt out ("Amb." -> "ambassador")."""
     return frozenset(content_terms(" ".join(_HEADLINE_ABBREVIATIONS.get(w, w) for w in words(title))))
+
+
+@functools.cache
+def _abbreviations_of() -> dict[str, frozenset[str]]:
+    """Content term -> the terms of the headline abbreviations spelt out with it ("minist" -> "min", "pm", "fm")."""
+    out: dict[str, set[str]] = {}
+    for short, spelt in _HEADLINE_ABBREVIATIONS.items():
+        for term in content_terms(spelt):
+            out.setdefault(term, set()).update(content_terms(short))
+    return {term: frozenset(shorts) for term, shorts in out.items()}
+
+
+def _abbreviating(variants: frozenset[str]) -> frozenset[str]:
+    abbreviations = _abbreviations_of()
+    return frozenset().union(*(abbreviations.get(v, frozenset()) for v in variants))
 
 
 @dataclass(frozen=True)
@@ -132,17 +148,42 @@ class CatalogEntries(Sequence[CatalogArticle]):
                 yield entry
 
 
-@dataclass(frozen=True)
 class _Snapshot:
-    generation: str
-    facets: tuple[ArticleFacet, ...]  # every article, ordered by id
-    title_terms: dict[str, frozenset[str]]  # article id -> headline terms (abbreviations spelt out)
+    """What the catalog knows of one index generation, each part read when first needed."""
+
+    def __init__(self, generation: str, reader: IndexReader) -> None:
+        self.generation = generation
+        self._reader = reader
+        self._ids: tuple[str, ...] | None = None
+        self._facets: tuple[ArticleFacet, ...] | None = None
+        self._outlets: tuple[str, ...] | None = None
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Every article id, ordered (the ids alone: cheap at any archive size)."""
+        if self._ids is None:
+            self._ids = tuple(self._reader.article_ids())
+        return self._ids
+
+    @property
+    def facets(self) -> tuple[ArticleFacet, ...]:
+        """Every article's facets, ordered by id: read only by what looks at titles or outlets of all."""
+        if self._facets is None:
+            self._facets = tuple(self._reader.article_facets())
+        return self._facets
+
+    @property
+    def outlets(self) -> tuple[str, ...]:
+        if self._outlets is None:
+            self._outlets = tuple(self._reader.outlets())
+        return self._outlets
 
 
 class Catalog:
     """Article-level facts for the collection jobs, over the index as it is now.
 
-    Per index generation only the articles' facets (id, title, outlet, date) are read; an
+    Per index generation it reads the article ids and the outlets' counts, and every article's
+    facets (id, title, outlet, date) only for a job that looks at all titles or one outlet; an
     article is read and split into sentences when a job uses it, and the split is kept by
     article id (ids are content-derived, so it stays right across re-indexing: only new or
     changed articles are split again). Which articles state a word comes from the keyword
@@ -171,10 +212,7 @@ class Catalog:
             return snap
         with self._lock:
             if self._snapshot is None or self._snapshot.generation != generation:
-                old = self._snapshot.title_terms if self._snapshot is not None else {}
-                facets = tuple(self.reader.article_facets())
-                titles = {f.id: old[f.id] if f.id in old else headline_terms(f.title) for f in facets}
-                self._snapshot = _Snapshot(generation, facets, titles)
+                self._snapshot = _Snapshot(generation, self.reader)
             return self._snapshot
 
     def _split(self, article: Article) -> _Split:
@@ -204,15 +242,14 @@ class Catalog:
     # ------------------------------------------------------------------ reading
     def entries(self) -> CatalogEntries:
         """Every article, ordered by id; each read when used."""
-        return CatalogEntries([f.id for f in self._current().facets], self._entry)
+        return CatalogEntries(self._current().ids, self._entry)
 
     def entry(self, article_id: str) -> CatalogArticle | None:
         return self._entry(article_id)
 
     def outlets(self) -> list[str]:
         """Every outlet name the index records, most articles first."""
-        counts = Counter(f.source for f in self._current().facets if f.source)
-        return [name for name, _ in counts.most_common()]
+        return list(self._current().outlets)
 
     def from_outlet(self, outlet: str) -> CatalogEntries:
         def key(name: str) -> str:
@@ -228,19 +265,21 @@ class Catalog:
     def quoting(self, text: str) -> CatalogEntries:
         """The articles that may hold a sentence quoted in `text`: those stating every content term of
         one of its sentences (a quote states all its own words), found in the keyword index."""
-        snap = self._current()
         found: set[str] = set()
         text = strip_markers(text)
         for span in sentence_spans(text):
             terms = topic_terms(span.of(text))
             if terms:
-                found |= frozenset.intersection(*(self._stating(v, snap) for v in terms))
+                found |= frozenset.intersection(*(self._stating(v) for v in terms))
         return CatalogEntries(sorted(found), self._entry)
 
-    def _stating(self, variants: frozenset[str], snap: _Snapshot) -> frozenset[str]:
-        """Ids of the articles whose text or headline states one of these terms."""
-        in_text = self.lexical.get().articles_with(variants)
-        return in_text | {aid for aid, terms in snap.title_terms.items() if variants & terms}
+    def _stating(self, variants: frozenset[str]) -> frozenset[str]:
+        """Ids of the articles whose text or headline states one of these terms, a headline
+        abbreviation of one included ("Amb." for "ambassador"): the keyword index holds every
+        chunk's headline and text, so the abbreviation is looked up there too. That may also
+        find an article whose body uses it for something else ("90 min"); `mentions` checks
+        each candidate's own terms, `mention_count` does not read articles and counts it."""
+        return self.lexical.get().articles_with(variants | _abbreviating(variants))
 
     def mention_count(self, topic: str) -> int:
         """How many articles state every content term of `topic`, from the keyword index alone (no
@@ -248,8 +287,7 @@ class Catalog:
         wanted = topic_terms(topic)
         if not wanted:
             return 0
-        snap = self._current()
-        return len(frozenset.intersection(*(self._stating(v, snap) for v in wanted)))
+        return len(frozenset.intersection(*(self._stating(v) for v in wanted)))
 
     def mentions(self, topic: str, within: Sequence[CatalogArticle] | None = None) -> list[Match]:
         """Every article (of `within`, default all) stating every content term of `topic`, best first."""
@@ -257,10 +295,10 @@ class Catalog:
         if not wanted:
             return []
         snap = self._current()
-        stating = [self._stating(v, snap) for v in wanted]
+        stating = [self._stating(v) for v in wanted]
         # rarity over the whole index, a term and its variants together; a term every article
         # states tells no article apart and weighs nothing
-        weights = [math.log((1 + len(snap.facets)) / (1 + len(ids))) for ids in stating]
+        weights = [math.log((1 + len(snap.ids)) / (1 + len(ids))) for ids in stating]
         candidates = frozenset.intersection(*stating)
         if within is not None:
             allowed = set(within.ids) if isinstance(within, CatalogEntries) else {e.article.id for e in within}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,6 +173,21 @@ def test_chunks_by_id_are_the_stored_chunks_and_unknown_ids_are_left_out(side):
         if chunk.id in got:
             assert got[chunk.id] == chunk
     assert side.reader.chunks([]) == {}
+
+
+def test_article_ids_and_the_newest_articles_come_without_reading_texts(side, expected):
+    articles, _ = expected
+    assert side.reader.article_ids() == sorted(a.id for a in articles)
+    facets = side.reader.article_facets()
+    assert [f.id for f in facets] == side.reader.article_ids()
+    newest = sorted(facets, key=lambda f: (f.published or dt.date.min, f.id), reverse=True)
+    assert any(f.published is None for f in facets) and any(f.published for f in facets)  # both orders tested
+    for limit in (1, 2, len(facets) + 3):
+        assert side.reader.newest_articles(limit) == newest[:limit]
+    assert side.reader.newest_articles(0) == []
+    counts = Counter(a.source for a in articles if a.source)
+    assert side.reader.outlets() == dict(sorted(counts.items(), key=lambda row: (-row[1], row[0])))
+    assert len(counts) >= 2
 
 
 def test_status_counts_what_is_held(side, expected):
