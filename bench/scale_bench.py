@@ -16,7 +16,8 @@ size measures, with the real Assistant (offline answerer) and the real MiniLM fo
   retrieval, answer, check), plus the read-path parts timed alone: Chroma HNSW query
   (`dense_search`, candidate_k results) and BM25 scoring of every chunk; retrieval alone
   (p50/p95, the question already embedded); the first greeting and mention list (jobs
-  over the whole collection);
+  over the whole collection); a whole `newsrag ask` process, on the on-disk Chroma and
+  against a `chroma run` server started on the same folder (`server_ask`);
 - memory: resident set after the model, after loading chunks, after BM25; peak RSS;
 - index size on disk (allocated blocks, Chroma and manifest apart).
 Then it prints each metric's growth between sizes and names what becomes the
@@ -159,8 +160,9 @@ def ensure_index(n_chunks: int, seed: int, embedder_kind: str, fresh: bool) -> t
 # ------------------------------------------------------------------- measure (child process)
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as f:
+def _rss_mb(pid: int | str = "self") -> float:
+    """Resident set of this process or a running one (Linux /proc), MiB."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
         for line in f:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024.0
@@ -278,6 +280,54 @@ def cli_ask_s(settings: Settings) -> float:
     return round(time.perf_counter() - t, 3)
 
 
+def server_ask(settings: Settings) -> dict[str, float]:
+    """A whole `newsrag ask` process against a `chroma run` server holding the same Chroma folder:
+    the archive deployment, where the vectors' graph stays loaded in the server between
+    questions instead of being read by each new process. The server is started, asked one
+    question (it loads the collection), then two `newsrag ask` processes are timed."""
+    import socket
+    import urllib.request
+
+    from bench.query_bench import QUESTIONS
+
+    executable = Path(sys.executable).with_name("chroma")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([str(executable), "run", "--path", str(settings.chroma_dir), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "NEWSRAG_DATA_DIR": str(settings.data_dir), "NEWSRAG_CHROMA_URL": url}
+    ask = [sys.executable, "-m", "cli", "ask", QUESTIONS[1]]
+    try:
+        while True:  # until the server answers its heartbeat (it exits on a bad folder)
+            try:
+                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"chroma run exited ({proc.returncode}) on {settings.chroma_dir}") from None
+                time.sleep(0.3)
+        t = time.perf_counter()
+        subprocess.run(ask, cwd=PROJECT_ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        first = time.perf_counter() - t
+        times = []
+        for _ in range(2):
+            t = time.perf_counter()
+            subprocess.run(ask, cwd=PROJECT_ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            times.append(time.perf_counter() - t)
+        return {"server_first_ask_s": round(first, 3), "server_cli_ask_s": round(min(times), 3),
+                "server_rss_mb": _rss_mb(proc.pid)}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def run_child(settings: Settings, n_queries: int, cold_only: bool = False) -> dict:
     """A fresh process measures the index; cold start is its wall time to the first answer."""
     cmd = [sys.executable, "-m", "bench.scale_bench", "--measure", str(settings.data_dir),
@@ -321,6 +371,9 @@ ROWS = (
     ("greeting_s", "first greeting (s)", "{:.2f}", 1),
     ("mentions_s", "first mention list (s)", "{:.2f}", 1),
     ("cli_ask_s", "whole `newsrag ask` process (s)", "{:.2f}", 1),
+    ("server_cli_ask_s", "  the same, Chroma as a server (s)", "{:.2f}", 1),
+    ("server_first_ask_s", "    the server's first (s)", "{:.2f}", 1),
+    ("server_rss_mb", "    `chroma run` server RSS (MiB)", "{:.0f}", 1),
     ("cold_start_s", "cold start, first after indexing (s)", "{:.2f}", 1),
     ("cold_import_s", "  imports (s)", "{:.2f}", 1),
     ("cold_model_s", "  model load (s)", "{:.2f}", 1),
@@ -344,7 +397,7 @@ ROWS = (
 
 GROWTH_KEYS = ("p50_ms", "p95_ms", "embed_p50_ms", "dense_search_ms", "bm25_scores_ms", "answer_p50_ms",
                "retrieval_p50_ms", "retrieval_p95_ms",
-               "cold_start_s", "cli_ask_s", "cold_bm25_build_s", "cached_cold_start_s",
+               "cold_start_s", "cli_ask_s", "server_cli_ask_s", "cold_bm25_build_s", "cached_cold_start_s",
                "cached_cold_bm25_build_s", "index_disk_mb",
                "bm25_mem_mb", "peak_rss_mb", "build_s")
 
@@ -452,6 +505,7 @@ def main(argv: list[str] | None = None) -> None:
         r.update({f"cached_{k}": v for k, v in cached.items()
                   if k.startswith("cold") or k in ("bm25_from_cache", "peak_rss_mb")})
         r["cli_ask_s"] = min(cli_ask_s(settings) for _ in range(2))
+        r.update(server_ask(settings))
         r["bm25_cache_disk_mb"] = disk_bytes(settings.data_dir / "bm25") / MB
         r.update(info)
         r["chunks"] = float(info["chunks"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from rag.jobs.catalog import Catalog, headline_terms
 from rag.jobs.collection_answers import MAX_ITEMS, collection_job
 from rag.jobs.job_request import Request, parse_request
@@ -27,8 +29,16 @@ def test_a_topic_must_be_stated_whole_and_demonyms_count(fake_reader):
     assert iranian == {m.entry.article.id for m in catalog.mentions("Iran")}
 
 
-def test_headline_abbreviations_are_spelt_out():
+def test_headline_abbreviations_are_spelt_out(seed_articles, hash_embedder):
     assert "ambassador" in headline_terms("Iran Amb. to Iraq dismisses claims")
+    # an article that says "ambassador" only as its headline's "Amb." is found through the keyword index
+    article = next(a for a in seed_articles if "ambassador" not in a.text.lower())
+    plain = dataclasses.replace(article, title="Iran Amb. to Iraq dismisses claims")
+    others = [a for a in seed_articles if a.id != article.id and "ambassador" not in a.text.lower()]
+    reader = FakeIndexReader([plain, *others], chunk_articles([plain, *others]), hash_embedder)
+    catalog = Catalog(reader)
+    assert [m.entry.article.id for m in catalog.mentions("Iran's ambassador")] == [plain.id]
+    assert catalog.mention_count("ambassador") == 1
 
 
 def test_catalog_follows_the_index_generation(seed_articles, seed_chunks, hash_embedder):
@@ -132,5 +142,31 @@ def test_the_catalog_reads_no_whole_index_list(real_index_settings, monkeypatch)
         found = collection_job(parse_request("Which articles mention Qassem Soleimani?"), catalog)
         assert found.heading == "2 of the 6 indexed articles mention Qassem Soleimani:"
         assert catalog.outlets() and catalog.from_outlet(catalog.outlets()[0])
+    finally:
+        reader.manifest.close()
+
+
+def test_the_greeting_reads_no_list_of_every_article(real_index_settings, monkeypatch):
+    """The first greeting of an archive costs what it shows: its count, outlets, example names and
+    their mention counts come from the article ids, the outlets' counts and the keyword index,
+    never from every article's facets, chunks or texts."""
+    from index.index_reader import open_reader
+    from index.manifest import Manifest
+    from rag.jobs.small_talk import greeting
+
+    def refuse(self):
+        raise AssertionError("read a list of every article for the greeting")
+
+    for name in ("chunks", "articles", "article_facets"):
+        monkeypatch.setattr(Manifest, name, refuse)
+    reader = open_reader(real_index_settings)
+    try:
+        catalog = Catalog(reader)
+        assert len(catalog.entries()) == 6 and catalog.outlets()
+        assert catalog.mention_count("Qassem Soleimani") == 2
+        job = greeting(catalog, lambda n: [])
+        assert "the 6 news articles" in (job.reply or "")
+        assert any("Which articles mention" in s for s in job.suggestions)
+        assert reader.newest_articles(2) and catalog.splits_made <= 30
     finally:
         reader.manifest.close()
