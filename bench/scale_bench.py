@@ -51,7 +51,6 @@ import contextlib
 import itertools
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -100,6 +99,11 @@ def ensure_index(n_chunks: int, seed: int, embedder_kind: str, fresh: bool) -> t
     if fresh and root.exists():
         shutil.rmtree(root)
     if ready.is_file():
+        from index.manifest import Manifest
+
+        # A cached index from an earlier version gets this version's manifest indexes, as the
+        # next `newsrag index` run would give a user's (opening it to write creates what is missing).
+        Manifest(settings.manifest_path).close()
         return settings, json.loads(ready.read_text())
 
     from bench.corpus import articles_for_chunks, write_corpus
@@ -160,11 +164,15 @@ def ensure_index(n_chunks: int, seed: int, embedder_kind: str, fresh: bool) -> t
 # ------------------------------------------------------------------- measure (child process)
 
 
-def _rss_mb(pid: int | str = "self") -> float:
-    """Resident set of this process or a running one (Linux /proc), MiB."""
+def _rss_mb(pid: int | str = "self", field: str = "VmRSS:") -> float:
+    """Resident set of this process or a running one (Linux /proc), MiB; `field="VmHWM:"` for its peak.
+
+    The peak is read from /proc, not `getrusage`: Linux keeps `ru_maxrss` across execve, so a
+    child can report a peak from before its exec (at a million chunks the measuring child
+    reported 13.4 GB by `ru_maxrss` where its own VmHWM, sampled while it ran alone, was 3.0 GB)."""
     with open(f"/proc/{pid}/status", encoding="ascii") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024.0
     return 0.0
 
@@ -213,7 +221,7 @@ def measure(data_dir: Path, n_queries: int, cold_only: bool = False) -> dict:
     out["first_answer_refused"] = float(first.refused)
     out["bm25_from_cache"] = float(lexical.loaded)
     if cold_only:
-        out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+        out["peak_rss_mb"] = _rss_mb(field="VmHWM:")
         return out
 
     for q in QUESTIONS[:5]:
@@ -265,7 +273,7 @@ def measure(data_dir: Path, n_queries: int, cold_only: bool = False) -> dict:
         t = time.perf_counter()
         assistant.ask(text)
         out[key] = round(time.perf_counter() - t, 3)
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    out["peak_rss_mb"] = _rss_mb(field="VmHWM:")
     return out
 
 
