@@ -293,29 +293,12 @@ def server_ask(settings: Settings) -> dict[str, float]:
     the archive deployment, where the vectors' graph stays loaded in the server between
     questions instead of being read by each new process. The server is started, asked one
     question (it loads the collection), then two `newsrag ask` processes are timed."""
-    import socket
-    import urllib.request
-
+    from bench.chroma_server import running_chroma
     from bench.query_bench import QUESTIONS
 
-    executable = Path(sys.executable).with_name("chroma")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([str(executable), "run", "--path", str(settings.chroma_dir), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    env = {**os.environ, "NEWSRAG_DATA_DIR": str(settings.data_dir), "NEWSRAG_CHROMA_URL": url}
     ask = [sys.executable, "-m", "cli", "ask", QUESTIONS[1]]
-    try:
-        while True:  # until the server answers its heartbeat (it exits on a bad folder)
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"chroma run exited ({proc.returncode}) on {settings.chroma_dir}") from None
-                time.sleep(0.3)
+    with running_chroma(settings.chroma_dir) as (url, proc):
+        env = {**os.environ, "NEWSRAG_DATA_DIR": str(settings.data_dir), "NEWSRAG_CHROMA_URL": url}
         t = time.perf_counter()
         subprocess.run(ask, cwd=PROJECT_ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         first = time.perf_counter() - t
@@ -327,13 +310,6 @@ def server_ask(settings: Settings) -> dict[str, float]:
             times.append(time.perf_counter() - t)
         return {"server_first_ask_s": round(first, 3), "server_cli_ask_s": round(min(times), 3),
                 "server_rss_mb": _rss_mb(proc.pid)}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def run_child(settings: Settings, n_queries: int, cold_only: bool = False) -> dict:

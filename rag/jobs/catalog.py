@@ -154,29 +154,20 @@ class _Snapshot:
     def __init__(self, generation: str, reader: IndexReader) -> None:
         self.generation = generation
         self._reader = reader
-        self._ids: tuple[str, ...] | None = None
-        self._facets: tuple[ArticleFacet, ...] | None = None
-        self._outlets: tuple[str, ...] | None = None
 
-    @property
+    @functools.cached_property
     def ids(self) -> tuple[str, ...]:
         """Every article id, ordered (the ids alone: cheap at any archive size)."""
-        if self._ids is None:
-            self._ids = tuple(self._reader.article_ids())
-        return self._ids
+        return tuple(self._reader.article_ids())
 
-    @property
+    @functools.cached_property
     def facets(self) -> tuple[ArticleFacet, ...]:
         """Every article's facets, ordered by id: read only by what looks at titles or outlets of all."""
-        if self._facets is None:
-            self._facets = tuple(self._reader.article_facets())
-        return self._facets
+        return tuple(self._reader.article_facets())
 
-    @property
+    @functools.cached_property
     def outlets(self) -> tuple[str, ...]:
-        if self._outlets is None:
-            self._outlets = tuple(self._reader.outlets())
-        return self._outlets
+        return tuple(self._reader.outlets())
 
 
 class Catalog:

@@ -4,12 +4,7 @@ real `chroma run` server (`chroma_server`; `running_chroma` for a longer-lived o
 
 from __future__ import annotations
 
-import shutil
-import socket
 import sqlite3
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.chroma_server import chroma_executable, running_chroma as chroma_server_at
 from bench.corpus import write_corpus
 from index.chroma_store import ChromaIndex
 from newsrag.settings import Settings
@@ -99,49 +95,13 @@ def make_hash_settings():
 
 # --------------------------------------------------------------------------- a Chroma server
 
-CHROMA = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "chroma"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def running_chroma(folder: Path) -> Iterator[str]:
-    """A `chroma run` server storing under `folder`, on a free port; its URL, until the block ends."""
-    executable = shutil.which("chroma") if not CHROMA.exists() else str(CHROMA)
-    if executable is None:
+    """A `chroma run` server storing under `folder` (bench/chroma_server.py); its URL, until the block ends."""
+    if chroma_executable() is None:
         pytest.skip("the `chroma` server executable is not installed")
-    port = free_port()
-    log = open(folder / "chroma.log", "w")  # noqa: SIM115 - the server writes to it until it is stopped
-    proc = subprocess.Popen(
-        [executable, "run", "--path", str(folder / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"chroma server did not start: {(folder / 'chroma.log').read_text()[-2000:]}")
-            time.sleep(0.3)
+    with chroma_server_at(folder / "server-data", folder / "chroma.log") as (url, _):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 
+from bench.chroma_server import free_port
 from index.index_reader import open_reader, read_status
 from index.invariants import check_invariants
 from index.pipeline import Indexer, needs_indexing
 from newsrag.errors import BackendError, IndexStateError
 from newsrag.settings import Settings
-from tests.index.conftest import free_port
 
 
 def test_seeds_indexed_into_a_chroma_server(chroma_server, tmp_path, seeds_dir, real_embedder) -> None:

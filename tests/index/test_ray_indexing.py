@@ -27,6 +27,7 @@ import pytest
 
 pytest.importorskip("ray")
 
+from bench.chroma_server import free_port  # noqa: E402
 from bench.corpus import write_corpus  # noqa: E402
 from cli.main import main  # noqa: E402
 from index.chroma_store import ChromaIndex  # noqa: E402
@@ -37,7 +38,7 @@ from index.ray_work import RayWork  # noqa: E402
 from newsrag.settings import Settings  # noqa: E402
 from tests.conftest import PROJECT_ROOT, SEEDS_DIR  # noqa: E402
 from tests.fakes import HashEmbedder  # noqa: E402
-from tests.index.conftest import IndexSnapshot, free_port, running_chroma, snapshot  # noqa: E402
+from tests.index.conftest import IndexSnapshot, running_chroma, snapshot  # noqa: E402
 from tests.index.ray_factories import BlockFirstEmbed, hash_embedder  # noqa: E402
 
 RAY = Path(sys.executable).parent / "ray"
