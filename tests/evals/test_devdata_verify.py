@@ -12,8 +12,8 @@ NEW_FILES = sorted(DEVDATA_DIR.glob("*/questions_*.jsonl"))
 
 
 def test_the_new_question_files_pass_every_check():
-    assert len(NEW_FILES) == 8
-    assert sum(len(p.read_text(encoding="utf-8").splitlines()) for p in NEW_FILES) >= 1500
+    assert len(NEW_FILES) == 20
+    assert sum(len(p.read_text(encoding="utf-8").splitlines()) for p in NEW_FILES) >= 4000
     problems = verify(NEW_FILES)
     assert not problems, [str(p) for p in problems[:5]]
 
