@@ -63,7 +63,7 @@ eval: setup
 fit: setup
 	$(PY) -m evals.fit
 
-# Train the sentence reader from the committed data, seeded (~50 min on 2 idle cores): the
+# Train the sentence reader from the committed data, seeded (~70 min on 2 idle cores): the
 # general phase on SQuAD 2.0 dev + SelQA, the news phase on the development fit split
 # (checkpoints in artifacts/reader/, outside git), the ONNX export with float16 weights and
 # its manifest, and the combination with the feature scorer fitted on the validation split
@@ -71,7 +71,7 @@ fit: setup
 train-reader: setup
 	$(PIP) -e '.[train]'
 	$(PY) -m evals.reader.train --phase general
-	$(PY) -m evals.reader.train --phase news --epochs 2
+	$(PY) -m evals.reader.train --phase news --epochs 1
 	$(PY) -m evals.reader.export
 	$(PY) -m evals.fit_reader
 
@@ -83,6 +83,8 @@ bench-index: setup
 
 bench-query: setup
 	$(PY) -m bench.query_bench
+	$(PIP) -e '.[train]'
+	$(PY) -m bench.query_runtime_bench
 
 bench-scale: setup
 	$(PY) -m bench.scale_bench

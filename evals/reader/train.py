@@ -190,6 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--max-negatives", type=int, default=3, help="random negatives per group")
     parser.add_argument("--replay", type=int, default=2000, help="news phase: general groups mixed in")
+    parser.add_argument("--news-validation", type=int, default=300,
+                        help="news phase: validation questions sampled for the curve")
     parser.add_argument("--workspace", type=Path, default=None,
                         help="news phase: where the development indexes live (default: DATA_DIR/devsets)")
     args = parser.parse_args(argv)
@@ -214,7 +216,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                                         selqa_groups(args.max_negatives, args.seed)) for g in split_general(part)[0]]
         replay = random.Random(args.seed).sample(general_train, min(args.replay, len(general_train)))
         groups = groups + replay
-        extra = {**info, "replayed_general_groups": len(replay), "max_negatives": args.max_negatives}
+        # Every validation question reads all of its retrieved candidates (about 30): a seeded
+        # sample keeps each of the four evaluations to a couple of minutes; `evals/fit_reader.py`
+        # measures the finished reader on the whole validation split.
+        valid = random.Random(args.seed).sample(valid, min(args.news_validation, len(valid)))
+        extra = {**info, "replayed_general_groups": len(replay), "max_negatives": args.max_negatives,
+                 "validation_sample": len(valid)}
         init = args.init or str(args.out / "general")
         lr = args.lr or 2e-5
         out = args.out / "news"
