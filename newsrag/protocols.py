@@ -47,9 +47,10 @@ from newsrag.types import (
 )
 
 # Backends that compute a sentence-transformers model's own float32 vectors (cosine
-# >= 0.9999 to sentence-transformers, tests/index/test_numpy_embedder.py): an index
-# written by one is queried by another.
-EXACT_BACKENDS = frozenset({"torch", "numpy"})
+# >= 0.9999 to sentence-transformers, tests/index/test_onnx_embedder.py): an index
+# written by one is queried by another. "numpy" is the query path's former embedder,
+# kept so that indexes it wrote stay readable.
+EXACT_BACKENDS = frozenset({"torch", "onnx", "numpy"})
 
 
 def same_vectors(backend: str, other: str) -> bool:
@@ -59,7 +60,7 @@ def same_vectors(backend: str, other: str) -> bool:
 
 class Embedder(Protocol):
     name: str  # recorded in the index; a different name on an existing index is an error
-    # The implementation ("torch", "numpy", ...), recorded in the index beside the name:
+    # The implementation ("torch", "onnx", ...), recorded in the index beside the name:
     # backends in `newsrag.protocols.EXACT_BACKENDS` give the same vectors (tested), any
     # other one is treated like a different model.
     backend: str

@@ -9,6 +9,7 @@ support; a `.env` file is read by pydantic-settings only if the user points at o
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +28,12 @@ def default_data_dir() -> Path:
     if (PROJECT_ROOT / "pyproject.toml").is_file():
         return PROJECT_ROOT / "data"
     return Path.cwd() / "newsrag-data"
+
+
+def default_model_cache_dir() -> Path:
+    """`$XDG_CACHE_HOME/newsrag` (`~/.cache/newsrag` by default)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "newsrag"
 
 
 AnswererName = Literal["offline", "openai", "llamacpp"]
@@ -53,11 +60,15 @@ class Settings(BaseSettings):
     # forward pass, "separate" encodes each sentence alone (index/sentences.py; measured
     # by `python -m evals.fit --compare-sentence-vectors`).
     sentence_vectors: Literal["late", "separate"] = "late"
-    # Which implementation embeds questions: "auto" runs the model in NumPy when its layout
-    # is one index/numpy_embedder.py reproduces (no torch import: a start in under a second),
-    # else torch; "numpy" insists on NumPy, "torch" always uses sentence-transformers.
-    # Indexing always runs on torch, which is faster for long batches here.
-    query_embedder: Literal["auto", "numpy", "torch"] = "auto"
+    # Which implementation embeds questions: "auto" runs the model's ONNX export on
+    # onnxruntime (index/onnx_embedder.py: no torch import, a start in under a second),
+    # making the export first if this machine has none, and falls back to torch if it
+    # cannot be made; "onnx" insists on it, "torch" always uses sentence-transformers.
+    # Indexing always runs on torch (late-chunked sentence vectors need its token vectors).
+    query_embedder: Literal["auto", "onnx", "torch"] = "auto"
+    # Where the ONNX exports of embedding models are kept: once per model and machine, shared
+    # by every index (derived from the model, not from the articles).
+    model_cache_dir: Path = Field(default_factory=default_model_cache_dir)
     # BLAS threads for embedding one question; 1 keeps latency steady when another
     # process loads the CPU (`make bench-query` measures 1 against all cores).
     query_threads: int = Field(default=1, ge=1, le=256)

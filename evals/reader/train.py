@@ -10,6 +10,12 @@ Phases (`make train-reader` runs them in order):
   ranks highest, a few random ones), validated on the validation split's questions with
   every retrieved candidate, as the query path sees them.
 
+The loss (`--loss`): `pairwise`, binary cross-entropy per (question, sentence) pair;
+`listwise`, a softmax over each question's candidates and a learned no-answer logit
+(`listwise_loss`: the answer must beat the other sentences of its own question, and an
+unanswerable question's best sentence must stay under the no-answer logit); or `both`,
+their sum. Listwise batches hold whole questions (`group_batches`).
+
 Each phase writes a transformers checkpoint outside git (default `artifacts/reader/`)
 with `train_log.json`: data sizes, hyper-parameters, the loss curve and the validation
 metrics after each evaluation (top-1 right sentence on answerable groups; the AUC of the
@@ -43,6 +49,7 @@ from rag.answering.sentence_reader import MAX_TOKENS, encode_pairs, load_tokeniz
 
 if TYPE_CHECKING:  # torch and tokenizers load only when training or checking an export
     from tokenizers import Tokenizer
+    from torch import Tensor
     from torch.nn import Module
 
 DEFAULT_OUT = Path("artifacts/reader")
@@ -93,9 +100,49 @@ def group_metrics(groups: Sequence[ReaderGroup], logits: Sequence[np.ndarray]) -
             "groups": len(groups), "answerable": len(answerable)}
 
 
+def group_batches(groups: Sequence[ReaderGroup], batch: int, rng: random.Random) -> list[list[int]]:
+    """Groups (by index) packed whole into batches of at most `batch` pairs, in a shuffled order.
+
+    A listwise loss needs every candidate of a group in the same batch; a group larger than
+    `batch` gets a batch of its own."""
+    order = list(range(len(groups)))
+    rng.shuffle(order)
+    out: list[list[int]] = []
+    current: list[int] = []
+    size = 0
+    for gi in order:
+        n = len(groups[gi].candidates)
+        if current and size + n > batch:
+            out.append(current)
+            current, size = [], 0
+        current.append(gi)
+        size += n
+    if current:
+        out.append(current)
+    return out
+
+
+def listwise_loss(logits: Tensor, bounds: Sequence[tuple[int, int]], labels: Sequence[float],
+                  no_answer: Tensor) -> Tensor:
+    """Mean over groups of -log P(the right outcome), a softmax over the group's logits and a
+    learned no-answer logit: the positives' share for an answerable group, the no-answer
+    share for an unanswerable one. Unlike a per-pair loss it pushes down the negatives that
+    outscore the answer in the same question, the mistake the answerer pays for."""
+    import torch
+
+    losses = []
+    for start, end in bounds:
+        z = torch.cat([no_answer.reshape(1), logits[start:end]])
+        positive = torch.tensor([0.0] + list(labels[start:end]), device=logits.device) > 0
+        if not bool(positive.any()):
+            positive[0] = True
+        losses.append(torch.logsumexp(z, 0) - torch.logsumexp(z[positive], 0))
+    return torch.stack(losses).mean()
+
+
 def train(groups: Sequence[ReaderGroup], valid: Sequence[ReaderGroup], init: str, out: Path, *, lr: float,
           batch: int, epochs: float, seed: int, device: str, eval_every: int, phase: str, bf16: bool,
-          extra_log: dict[str, object]) -> dict[str, object]:
+          extra_log: dict[str, object], loss: str = "pairwise") -> dict[str, object]:
     import torch
     from transformers import AutoModelForSequenceClassification
 
@@ -105,15 +152,21 @@ def train(groups: Sequence[ReaderGroup], valid: Sequence[ReaderGroup], init: str
     model = AutoModelForSequenceClassification.from_pretrained(init, num_labels=1).to(device)
     tokenizer = load_tokenizer(Path(init) / "tokenizer.json", MAX_TOKENS)
     pairs = pairs_of(groups)
-    steps = max(1, math.ceil(len(pairs) * epochs / batch))
-    optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    per_epoch = len(pairs) / batch if loss == "pairwise" else len(group_batches(groups, batch, random.Random(seed)))
+    steps = max(1, math.ceil(per_epoch * epochs))
+    # The no-answer logit of the listwise loss: a learned constant, starting where the logits
+    # of negatives sit after the general phase. Only training uses it; the answerer fits its own.
+    no_answer = torch.nn.Parameter(torch.tensor(-3.0, device=device))
+    params = list(model.parameters()) + ([no_answer] if loss != "pairwise" else [])
+    optimiser = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
     warmup = max(1, steps // 20)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (steps - s) / max(1, steps - warmup)))
     loss_fn = torch.nn.BCEWithLogitsLoss()
     rng = random.Random(seed)
     order: list[tuple[str, int, int]] = []
-    log: dict[str, object] = {"phase": phase, "init": init, "pairs": len(pairs), "groups": len(groups),
+    batches: list[list[int]] = []
+    log: dict[str, object] = {"phase": phase, "loss": loss, "init": init, "pairs": len(pairs), "groups": len(groups),
                               "steps": steps, "batch": batch, "lr": lr, "epochs": epochs, "seed": seed,
                               "max_tokens": MAX_TOKENS, "device": device, "bf16": bf16, **extra_log}
     curve: list[dict[str, float]] = []
@@ -124,11 +177,16 @@ def train(groups: Sequence[ReaderGroup], valid: Sequence[ReaderGroup], init: str
                               enabled=bf16)
     model.train()
     for step in range(steps):
-        if len(order) < batch:
-            fresh = list(pairs)
-            rng.shuffle(fresh)
-            order.extend(fresh)
-        chunk, order = order[:batch], order[batch:]
+        if loss == "pairwise":
+            if len(order) < batch:
+                fresh = list(pairs)
+                rng.shuffle(fresh)
+                order.extend(fresh)
+            chunk, order = order[:batch], order[batch:]
+        else:
+            if not batches:
+                batches = group_batches(groups, batch, rng)
+            chunk = [(groups[gi].question, gi, ci) for gi in batches.pop() for ci in range(len(groups[gi].candidates))]
         questions = [q for q, _, _ in chunk]
         cands = [groups[gi].candidates[ci] for _, gi, ci in chunk]
         labels = [float(groups[gi].labels[ci]) for _, gi, ci in chunk]
@@ -139,13 +197,20 @@ def train(groups: Sequence[ReaderGroup], valid: Sequence[ReaderGroup], init: str
         feed = {k: v.to(device) for k, v in feed.items()}
         with autocast:
             logits = model(**feed).logits[:, 0]
-        loss = loss_fn(logits.float(), torch.tensor(labels, device=device))
-        loss.backward()
+        value_t = loss_fn(logits.float(), torch.tensor(labels, device=device))
+        if loss != "pairwise":
+            bounds, at = [], 0
+            for gi in dict.fromkeys(gi for _, gi, _ in chunk):
+                bounds.append((at, at + len(groups[gi].candidates)))
+                at += len(groups[gi].candidates)
+            listwise = listwise_loss(logits.float(), bounds, labels, no_answer)
+            value_t = listwise if loss == "listwise" else value_t + listwise
+        value_t.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimiser.step()
         schedule.step()
         optimiser.zero_grad()
-        value = float(loss.detach())
+        value = float(value_t.detach())
         running = 0.98 * running + 0.02 * value if step else value
         if step % 50 == 0 or step == steps - 1:
             curve.append({"step": step, "loss": round(running, 4), "seconds": round(time.time() - started, 1)})
@@ -159,7 +224,8 @@ def train(groups: Sequence[ReaderGroup], valid: Sequence[ReaderGroup], init: str
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     (out / "tokenizer.json").write_bytes((Path(init) / "tokenizer.json").read_bytes())
-    log.update({"seconds": round(time.time() - started, 1), "curve": curve, "validation": evals})
+    log.update({"seconds": round(time.time() - started, 1), "curve": curve, "validation": evals,
+                "no_answer_logit": round(float(no_answer.detach()), 4)})
     (out / "train_log.json").write_text(json.dumps(log, indent=1) + "\n", encoding="utf-8")
     return log
 
@@ -188,6 +254,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--loss", choices=("pairwise", "listwise", "both"), default="pairwise",
+                        help="per-pair cross-entropy, a softmax over each question's candidates with a "
+                        "learned no-answer logit, or their sum")
     parser.add_argument("--max-negatives", type=int, default=3, help="random negatives per group")
     parser.add_argument("--replay", type=int, default=2000, help="news phase: general groups mixed in")
     parser.add_argument("--news-validation", type=int, default=300,
@@ -230,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     eval_every = max(50, math.ceil(len(pairs_of(groups)) * args.epochs / args.batch) // 4)
     log = train(groups, valid, init, out, lr=lr, batch=args.batch, epochs=args.epochs, seed=args.seed,
                 device=args.device, eval_every=eval_every, phase=args.phase, bf16=args.bf16,
-                extra_log=extra)
+                extra_log=extra, loss=args.loss)
     print(json.dumps({k: v for k, v in log.items() if k != "curve"}, indent=1))
     return 0
 

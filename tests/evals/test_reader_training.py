@@ -52,3 +52,36 @@ def test_a_news_group_reads_each_candidate_with_its_own_passage_title():
     group = group_of(Example(item, cands, np.array([1, 0]), ("First title", "Second title")))
     assert [c.title for c in group.candidates] == ["Second title", "First title"]
     assert group.labels == (1, 0) and group.key == "a2"
+
+
+def test_listwise_batches_keep_every_group_whole_and_once():
+    import random
+
+    from evals.reader.examples import ReaderGroup
+    from evals.reader.train import group_batches
+    from rag.answering.sentence_reader import ReaderInput
+
+    sizes = [3, 5, 1, 8, 2, 4, 12, 6]
+    groups = [ReaderGroup("news", f"a{i}", f"q{i}", tuple(ReaderInput(f"s{j}") for j in range(n)), (0,) * n)
+              for i, n in enumerate(sizes)]
+    batches = group_batches(groups, 10, random.Random(3))
+    assert sorted(g for b in batches for g in b) == list(range(len(groups)))
+    for b in batches:  # at most 10 pairs, unless one group alone is larger
+        assert sum(sizes[g] for g in b) <= 10 or len(b) == 1
+
+
+def test_listwise_loss_is_the_softmax_share_of_the_right_outcome():
+    import torch
+
+    from evals.reader.train import listwise_loss
+
+    logits = torch.tensor([2.0, 0.0, -1.0, 1.0, 1.0])
+    no_answer = torch.tensor(0.5)
+    labels = [1.0, 0.0, 0.0, 0.0, 0.0]
+    loss = listwise_loss(logits, [(0, 3), (3, 5)], labels, no_answer)
+    answerable = -np.log(np.exp(2.0) / (np.exp(0.5) + np.exp(2.0) + np.exp(0.0) + np.exp(-1.0)))
+    unanswerable = -np.log(np.exp(0.5) / (np.exp(0.5) + 2 * np.exp(1.0)))
+    assert abs(float(loss) - (answerable + unanswerable) / 2) < 1e-5
+    # Raising a negative above the answer costs more than leaving it below.
+    worse = listwise_loss(torch.tensor([2.0, 3.0, -1.0]), [(0, 3)], labels[:3], no_answer)
+    assert float(worse) > answerable
