@@ -63,14 +63,14 @@ eval: setup
 fit: setup
 	$(PY) -m evals.fit
 
-# Train the sentence reader from the committed data, seeded (~70 min on 2 idle cores): the
+# Train the sentence reader from the committed data, seeded (~85 min on 2 idle cores): the
 # general phase on SQuAD 2.0 dev + SelQA, the news phase on the development fit split
 # (checkpoints in artifacts/reader/, outside git), the ONNX export with float16 weights and
 # its manifest, and the combination with the feature scorer fitted on the validation split
 # (all in rag/models/sentence_reader/). Run `make fit` first when the feature scorer changes.
 train-reader: setup
 	$(PY) -m evals.reader.train --phase general
-	$(PY) -m evals.reader.train --phase news --epochs 1
+	$(PY) -m evals.reader.train --phase news --epochs 1 --loss both
 	$(PY) -m evals.reader.export
 	$(PY) -m evals.fit_reader
 

@@ -12,7 +12,7 @@ input: the question, then the sentence followed by its article's title (news nam
 story in the title and the detail in the sentence). Training and the query path both use
 it, so what was trained on is what is scored.
 
-It runs on onnxruntime (`models/sentence_reader/reader.onnx`, int8-quantised, with the
+It runs on onnxruntime (`models/sentence_reader/reader.onnx`, float16 weights, with the
 tokenizer.json it was trained with and `manifest.json` saying how it was made), so the query
 path imports no torch. Deliberately left out: training and export (evals/reader/), and any
 decision (the answerer decides with these logits).

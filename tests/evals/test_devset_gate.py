@@ -28,6 +28,8 @@ from newsrag.settings import Settings
 # quoted sentence is right more often (0.849 of answered answerable questions, against 0.830).
 # Accuracy, cited and false refusal were loosened to the new measurement on purpose, refusal
 # recall raised. The frozen feature answerer scores 0.626 overall, the top-3 baseline 0.550.
+# 2026-12-07, the news phase retrained with a listwise loss (chosen on validation): accuracy
+# 0.693, cited 0.704, refusal recall 0.694, overall 0.693, false refusal 0.160; thresholds kept.
 # About ten questions of slack each.
 THRESHOLDS = {
     "accuracy": 0.66,
