@@ -203,11 +203,14 @@ def pending_index_embedder(settings: Settings) -> PendingEmbedder:
                            lambda: load_index_embedder(settings))
 
 
-def ensure_onnx_export(settings: Settings, embedder: SentenceTransformerEmbedder) -> Path | None:
+def ensure_onnx_export(settings: Settings, embedder: Embedder) -> Path | None:
     """The ONNX export of `embedder`'s model in the cache, made now if missing; None where it cannot be
-    made (logged: the query path then runs torch, slower to start but with the same vectors)."""
+    made (logged: the query path then runs torch, slower to start but with the same vectors) or
+    where `embedder` is not a sentence-transformers model (a stand-in has nothing to export)."""
     from index.onnx_embedder import ExportError, export_dir, export_onnx
 
+    if not isinstance(embedder, SentenceTransformerEmbedder):
+        return None
     target = export_dir(settings.model_cache_dir, embedder.name, embedder.location)
     if target.is_dir():
         return target

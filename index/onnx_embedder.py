@@ -107,7 +107,7 @@ def export_onnx(embedder: SentenceTransformerEmbedder, target: Path) -> Path:
                 "dimension": embedder.dimension, "max_tokens": int(model.max_seq_length or 512),
                 "lowercase": bool(getattr(model[0], "do_lower_case", False)), "inputs": names}
         (work / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
-        exported = OnnxEmbedder(embedder.name, work, batch_size=8, query_threads=1)
+        exported = OnnxEmbedder(embedder.name, work, embedder.batch_size, embedder.query_threads)
         ours, theirs = exported.embed_documents(_PROBES), embedder.embed_documents(_PROBES)
         cosine = float((ours * theirs).sum(axis=1).min())
         if cosine < MIN_COSINE:

@@ -366,10 +366,9 @@ class Indexer:
 
         if not isinstance(self.work, LocalWork) or self.settings.query_embedder == "torch":
             return
-        model = self.work.embedder
-        if isinstance(model, SentenceTransformerEmbedder):
+        if isinstance(self.work.embedder, SentenceTransformerEmbedder):  # a stand-in has nothing to export
             with self.clock.stage("export"):
-                ensure_onnx_export(self.settings, model)
+                ensure_onnx_export(self.settings, self.work.embedder)
 
     def _write_batch(self, manifest: Manifest, chroma: ChromaIndex, batch: EmbeddedBatch) -> int:
         chunks = [c for item in batch.items for c in item.chunks]
