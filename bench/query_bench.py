@@ -12,7 +12,7 @@ the synthetic corpus of `bench/corpus.py` with the real packaged MiniLM model, t
 - times whole `newsrag ask` processes to the printed answer, on the seeds and on the big
   index (median of 3, warm disk), and `newsrag serve` to a usable page in Chromium.
 
-Targets: warm p50 <= 80 ms, p95 <= 150 ms (with the trained reader reading six sentences;
+Targets: warm p50 <= 80 ms, p95 <= 150 ms (with the trained reader reading its candidates;
 they were 25 / 50 ms before it); `ask` cold <= 2.5 s; `serve` to a usable page <= 6 s.
 Run: `python -m bench.query_bench [--chunks 10000] [--queries 200] [--fresh]`.
 
