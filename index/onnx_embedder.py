@@ -43,8 +43,9 @@ BACKEND = "onnx"
 EXPORT_VERSION = 1  # bump when the export's graph or files change: older exports are then ignored
 MIN_COSINE = 0.9999  # exported against torch vectors; float32 rounding stays far above it
 MODEL_FILE, TOKENIZER_FILE, META_FILE = "encoder.onnx", "tokenizer.json", "export.json"
-_PROBES = ("What was the September 19 deadline?", "a", "  padded text  ",
-           "The ministers met in Baghdad on Sunday and agreed to reopen the border crossing. " * 12)
+# Texts of several lengths (one token to past the model's limit) for the export's check.
+_PROBES = ("Who signed the agreement, and when?", "a", "  padded text  ",
+           "The council met on Tuesday and voted to delay the plan until the spring. " * 12)
 
 
 class ExportError(Exception):
