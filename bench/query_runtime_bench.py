@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from evals.reader.export import fuse
+from newsrag.onnx_session import cpu_session
 
 Runner = Callable[[int], np.ndarray]  # one variant: run it on input number i
 
@@ -52,16 +53,6 @@ SENTENCES = (
     "The company is currently in talks with China regarding possible sales there.",
     "Boeing's upcoming new design does not attempt to compete directly with the A380.",
 )
-
-
-def _session(path: Path, threads: int):  # type: ignore[no-untyped-def]
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def _timed(variants: dict[str, Runner], rounds: int, inputs: int) -> dict[str, float]:
@@ -117,7 +108,7 @@ def reader_variants() -> tuple[dict[str, Runner], dict[str, object]]:
     feeds = [encode_pairs(tokenizer, q, candidates) for q in QUESTIONS]
 
     def reader(threads: int) -> Runner:
-        session = _session(folder / MODEL_FILE, threads)
+        session = cpu_session(folder / MODEL_FILE, threads)
         names = {i.name for i in session.get_inputs()}
         return lambda i: np.asarray(session.run(None, {k: v for k, v in feeds[i].items() if k in names})[0])
 

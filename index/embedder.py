@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -222,11 +223,22 @@ def ensure_onnx_export(settings: Settings, embedder: Embedder) -> Path | None:
         return None
 
 
+def _open_export(settings: Settings, folder: Path) -> OnnxEmbedder | str:
+    """The export in `folder` loaded, or why it cannot be (onnxruntime raises its own error types)."""
+    from index.onnx_embedder import OnnxEmbedder
+
+    try:
+        return OnnxEmbedder(settings.embedding_model, folder, settings.embed_batch_size,
+                            query_threads=settings.query_threads)
+    except Exception as exc:  # a damaged export must not stop the questions: torch gives the same vectors
+        return f"{type(exc).__name__}: {exc}"
+
+
 def load_query_embedder(settings: Settings) -> Embedder:
     """The embedder the query path uses (onnxruntime when possible, see the module docstring)."""
     if settings.query_embedder == "torch":
         return load_index_embedder(settings)
-    from index.onnx_embedder import ExportError, OnnxEmbedder, export_dir
+    from index.onnx_embedder import OnnxEmbedder, export_dir
 
     location = resolve_model_location(settings.embedding_model)
     target = export_dir(settings.model_cache_dir, settings.embedding_model, location)
@@ -235,14 +247,14 @@ def load_query_embedder(settings: Settings) -> Embedder:
         found = _onnx_cache.get(key)
     if found is None:
         # Made once per process: a failed export is not retried on every call (it costs seconds).
-        folder = target if target.is_dir() else ensure_onnx_export(settings, load_index_embedder(settings))
-        found = "the export could not be made (see the warning logged above)"
-        if folder is not None:
-            try:
-                found = OnnxEmbedder(settings.embedding_model, folder, settings.embed_batch_size,
-                                     query_threads=settings.query_threads)
-            except (ExportError, OSError, ValueError, KeyError) as exc:
-                found = f"{type(exc).__name__}: {exc}"
+        found = _open_export(settings, target) if target.is_dir() else "none made yet"
+        if isinstance(found, str) and target.is_dir():  # damaged (a cut file, a disk error): made again
+            log.warning("the ONNX export in %s cannot be loaded (%s); making it again", target, found)
+            shutil.rmtree(target, ignore_errors=True)
+        if isinstance(found, str):
+            folder = ensure_onnx_export(settings, load_index_embedder(settings))
+            found = (_open_export(settings, folder) if folder is not None
+                     else "the export could not be made (see the warning logged above)")
         with _cache_lock:
             found = _onnx_cache.setdefault(key, found)
     if isinstance(found, OnnxEmbedder):

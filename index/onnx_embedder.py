@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:  # torch and sentence-transformers load only when exporting
+    from onnxruntime import InferenceSession
+
     from index.embedder import SentenceTransformerEmbedder
 
 BACKEND = "onnx"
@@ -108,8 +110,12 @@ def export_onnx(embedder: SentenceTransformerEmbedder, target: Path) -> Path:
                 "dimension": embedder.dimension, "max_tokens": int(model.max_seq_length or 512),
                 "lowercase": bool(getattr(model[0], "do_lower_case", False)), "inputs": names}
         (work / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
-        exported = OnnxEmbedder(embedder.name, work, embedder.batch_size, embedder.query_threads)
-        ours, theirs = exported.embed_documents(_PROBES), embedder.embed_documents(_PROBES)
+        try:
+            exported = OnnxEmbedder(embedder.name, work, embedder.batch_size, embedder.query_threads)
+            ours = exported.embed_documents(_PROBES)
+        except Exception as exc:  # onnxruntime's own error types: the graph does not load or run
+            raise ExportError(f"onnxruntime cannot run the export: {type(exc).__name__}: {exc}") from exc
+        theirs = embedder.embed_documents(_PROBES)
         cosine = float((ours * theirs).sum(axis=1).min())
         if cosine < MIN_COSINE:
             raise ExportError(f"expected the export's vectors to equal torch's (cosine >= {MIN_COSINE}), "
@@ -148,18 +154,14 @@ class OnnxEmbedder:
         self.tokenizer.enable_truncation(max_length=int(meta["max_tokens"]))
         self._tokenizer_lock = threading.Lock()  # truncation state is shared
         self._query_session = self._session(query_threads)
-        self._batch_session: object | None = None
+        self._batch_session: InferenceSession | None = None
 
-    def _session(self, threads: int):  # type: ignore[no-untyped-def]
-        import onnxruntime as ort
+    def _session(self, threads: int) -> InferenceSession:
+        from newsrag.onnx_session import cpu_session
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        return ort.InferenceSession(str(self.folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
+        return cpu_session(self.folder / MODEL_FILE, threads)
 
-    def _run(self, session, texts: Sequence[str]) -> np.ndarray:  # type: ignore[no-untyped-def]
+    def _run(self, session: InferenceSession, texts: Sequence[str]) -> np.ndarray:
         # sentence-transformers strips each text (and lowercases it for do_lower_case models) first.
         prepared = [t.strip().lower() if self.lowercase else t.strip() for t in texts]
         with self._tokenizer_lock:

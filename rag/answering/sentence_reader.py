@@ -99,7 +99,7 @@ class OnnxSentenceReader:
     """The packaged reader on onnxruntime (implements `SentenceReader`)."""
 
     def __init__(self, folder: Path, threads: int) -> None:
-        import onnxruntime as ort
+        from newsrag.onnx_session import cpu_session
 
         model, tokenizer, manifest = folder / MODEL_FILE, folder / TOKENIZER_FILE, folder / MANIFEST_FILE
         missing = [p.name for p in (model, tokenizer, manifest) if not p.is_file()]
@@ -113,11 +113,7 @@ class OnnxSentenceReader:
                               fix="restore it from the repository, or run `make train-reader`") from exc
         self.name = str(info.get("name", "reader"))
         self.max_tokens = int(info.get("max_tokens", MAX_TOKENS))
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads  # one query, one thread: batches of a few pairs gain nothing from two
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        self._session = cpu_session(model, threads)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tokenizer = load_tokenizer(tokenizer, self.max_tokens)
         self._lock = threading.Lock()  # the tokenizer's padding state is shared

@@ -123,3 +123,19 @@ def test_the_query_path_imports_no_torch(indexed, onnx_embedder):
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "HEAVY []" in out.stdout, out.stdout
+
+
+def test_a_damaged_export_is_made_again_not_a_crash(tmp_path, indexed, real_embedder):
+    from index import embedder as embedder_module
+
+    cache = tmp_path / "cache"
+    shutil.copytree(indexed.model_cache_dir, cache)
+    folder = export_dir(cache, real_embedder.name, real_embedder.location)
+    (folder / MODEL_FILE).write_bytes(b"cut short")  # as after a disk error
+    settings = indexed.model_copy(update={"model_cache_dir": cache})
+    embedder_module._onnx_cache.clear()  # a new process: nothing loaded yet
+    embedder = load_query_embedder(settings)
+    assert isinstance(embedder, OnnxEmbedder)
+    question = "Who signed the agreement, and when?"
+    assert float(embedder.embed_query(question) @ real_embedder.embed_query(question)) >= 0.9999
+    assert (folder / MODEL_FILE).stat().st_size > 1_000_000
