@@ -7,8 +7,8 @@ the synthetic corpus of `bench/corpus.py` with the real packaged MiniLM model, t
   embedding the query versus everything else (retrieval, answer, check); the warm loop
   repeats 14 questions, so it also reports 20 other questions asked once each (their
   answer-side sentence vectors not yet cached by the Assistant);
-- measures one query's embedding with 1 BLAS thread and with all cores, idle and beside
-  a CPU-bound process (why `NEWSRAG_QUERY_THREADS` defaults to 1);
+- measures one query's embedding with 1 thread and with all cores, idle and beside a
+  CPU-bound process (`bench/query_runtime_bench.py` times the reader's threads too);
 - times whole `newsrag ask` processes to the printed answer, on the seeds and on the big
   index (median of 3, warm disk), and `newsrag serve` to a usable page in Chromium.
 

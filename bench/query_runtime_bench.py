@@ -9,8 +9,11 @@ optimisations where they help. This bench keeps measuring both on this machine:
   made into a temporary cache) against sentence-transformers on torch, and against the
   export after onnxruntime's BERT fusions (`evals.reader.export.fuse`), one thread each
   as on the query path; the vectors are compared too (cosine);
-- the reader: the packaged `reader.onnx` (exported with the same fusions) on one and two
-  threads, reading six candidate sentences.
+- threads: the packaged `reader.onnx` (exported with the same fusions) reading four
+  candidate sentences, as the query path does, and the embedder's export, each on one
+  thread, on two threads that sleep when idle (`newsrag/onnx_session.py`, the query path)
+  and on two spinning threads (onnxruntime's default); idle, then beside a CPU-bound
+  process.
 
 Every variant is timed in turn on the same inputs, round after round, so the ratios are
 measured under the same load. `python -m bench.query_runtime_bench [--rounds N]`; it
@@ -23,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -34,6 +39,7 @@ from evals.reader.export import fuse
 from newsrag.onnx_session import cpu_session
 
 Runner = Callable[[int], np.ndarray]  # one variant: run it on input number i
+READ = 4  # sentences the query path's reader reads (rag/models/sentence_reader/combiner.json)
 
 QUESTIONS = (
     "What was the September 19 deadline?",
@@ -70,7 +76,7 @@ def embedder_variants(workdir: Path) -> tuple[dict[str, Runner], dict[str, objec
     from index.onnx_embedder import MODEL_FILE, OnnxEmbedder, export_onnx
     from newsrag.settings import Settings
 
-    settings = Settings(query_threads=1)
+    settings = Settings(query_threads=1)  # runtimes compared on one thread; threads below
     torch_model = load_index_embedder(settings)
     folder = export_onnx(torch_model, workdir / "export")
     onnx_model = OnnxEmbedder(torch_model.name, folder, 32, 1)
@@ -88,11 +94,13 @@ def embedder_variants(workdir: Path) -> tuple[dict[str, Runner], dict[str, objec
     }
     cosines = [float(np.dot(torch_model.embed_query(q), variants[name](n))) for n, q in enumerate(QUESTIONS)
                for name in ("onnxruntime (the query path)", "onnxruntime fused")]
-    return variants, {"min_cosine_to_torch": round(min(cosines), 6)}
+    return variants, {"min_cosine_to_torch": round(min(cosines), 6), "model": torch_model.name}
 
 
-def reader_variants() -> tuple[dict[str, Runner], dict[str, object]]:
-    """The packaged reader (exported fused by `evals/reader/export.py`) on one and two threads."""
+def thread_variants(export: Path, torch_name: str) -> dict[str, dict[str, Runner]]:
+    """The reader over four sentences and the embedder's export over one question, each on
+    one thread, on two sleeping threads (the query path) and on two spinning ones."""
+    from index.onnx_embedder import MODEL_FILE as EMBEDDER_FILE, OnnxEmbedder
     from rag.answering.sentence_reader import (
         MODEL_FILE,
         TOKENIZER_FILE,
@@ -104,22 +112,31 @@ def reader_variants() -> tuple[dict[str, Runner], dict[str, object]]:
 
     folder = packaged_reader_dir()
     tokenizer = load_tokenizer(folder / TOKENIZER_FILE)
-    candidates = [ReaderInput(s, "Airbus launches world's largest passenger plane") for s in SENTENCES]
-    feeds = [encode_pairs(tokenizer, q, candidates) for q in QUESTIONS]
+    feeds = [encode_pairs(tokenizer, q, [ReaderInput(s, "Airbus launches world's largest passenger plane")
+                                         for s in (SENTENCES[n:] + SENTENCES[:n])[:READ]])
+             for n, q in enumerate(QUESTIONS)]
 
-    def reader(threads: int) -> Runner:
-        session = cpu_session(folder / MODEL_FILE, threads)
+    def reader(threads: int, spin: bool) -> Runner:
+        session = cpu_session(folder / MODEL_FILE, threads, spin)
         names = {i.name for i in session.get_inputs()}
         return lambda i: np.asarray(session.run(None, {k: v for k, v in feeds[i].items() if k in names})[0])
 
-    return {"1 thread (the query path)": reader(1), "2 threads": reader(2)}, {"candidates": len(SENTENCES)}
+    def embedder(threads: int, spin: bool) -> Runner:
+        model = OnnxEmbedder(torch_name, export, 32, threads)
+        model._query_session = cpu_session(export / EMBEDDER_FILE, threads, spin)  # the variant's session
+        return lambda i: model.embed_query(QUESTIONS[i])
+
+    return {f"{label}, {what}": {"1 thread": make(1, False), "2 threads (the query path)": make(2, False),
+                                 "2 threads spinning": make(2, True)}
+            for label, make, what in (("reader", reader, f"{READ} candidate sentences"),
+                                      ("query embedder", embedder, "one question"))}
 
 
 def report(title: str, medians: dict[str, float], info: dict[str, object]) -> dict[str, object]:
     base = next(iter(medians.values()))
     print(f"\n{title}: {json.dumps(info)}")
     for name, ms in medians.items():
-        print(f"  {name:28s} p50 {ms:7.2f} ms   ratio to today {ms / base:.2f}")
+        print(f"  {name:28s} p50 {ms:7.2f} ms   ratio to the first {ms / base:.2f}")
     return {"p50_ms": {k: round(v, 3) for k, v in medians.items()}, **info}
 
 
@@ -130,11 +147,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         embedders, e_info = embedder_variants(Path(tmp))
-        readers, r_info = reader_variants()
-        result = {"embedder": report("query embedder, one question", _timed(embedders, args.rounds, len(QUESTIONS)),
-                                     e_info),
-                  "reader": report("reader, six candidate sentences", _timed(readers, args.rounds, len(QUESTIONS)),
-                                   r_info)}
+        by_model = thread_variants(Path(tmp) / "export", str(e_info.pop("model")))
+        result = {"embedder": report("query embedder on each runtime, one thread",
+                                     _timed(embedders, args.rounds, len(QUESTIONS)), e_info)}
+        for load in ("idle", "beside a CPU-bound process"):
+            hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if load != "idle" else None
+            try:
+                for title, variants in by_model.items():
+                    result[f"{title}, {load}"] = report(f"{title}, {load}",
+                                                        _timed(variants, args.rounds, len(QUESTIONS)), {})
+            finally:
+                if hog is not None:
+                    hog.kill()
+                    hog.wait()
     if args.out:
         args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     return 0

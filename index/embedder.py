@@ -12,9 +12,9 @@ same vectors (`newsrag.protocols.EXACT_BACKENDS`). The export is made by
 `ensure_onnx_export` once per model and machine: by an indexing run that loaded the model,
 or by the first question on a machine that has none (it loads torch that once).
 
-A single query runs on `settings.query_threads` threads (1 by default): on two cores a
-second thread buys ~3 ms idle and costs far more when another process holds a core
-(`make bench-query`). Batches run on every core.
+A single query runs on `settings.query_threads` threads (2 by default, idle threads asleep:
+`newsrag/onnx_session.py`, measured by `python -m bench.query_runtime_bench`). Batches run
+on every core.
 
 The default name
 "all-MiniLM-L6-v2" (or "sentence-transformers/all-MiniLM-L6-v2") resolves to the copy

@@ -191,6 +191,5 @@ class OnnxEmbedder:
         return self._run(self._batch_session, texts)
 
     def embed_query(self, text: str) -> np.ndarray:
-        # One question on `query_threads` threads (1 by default): on two cores a second
-        # thread buys little idle and costs more when another process holds a core.
+        # One question on `query_threads` threads, asleep when idle (newsrag/onnx_session.py).
         return np.asarray(self._run(self._query_session, [text])[0], dtype=np.float32)

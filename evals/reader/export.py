@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import tempfile
@@ -134,7 +135,7 @@ def agreement(checkpoint: Path, folder: Path, groups: Sequence[ReaderGroup]) -> 
 
     model = AutoModelForSequenceClassification.from_pretrained(checkpoint)
     reference = group_logits(model, load_tokenizer(checkpoint / TOKENIZER_FILE), groups, "cpu")
-    reader = OnnxSentenceReader(folder, threads=2)  # a batch job: both cores
+    reader = OnnxSentenceReader(folder, threads=os.cpu_count() or 1)  # a batch job: every core
     exported = [reader.logits(g.question, g.candidates) for g in groups]
     same_top = [int(np.argmax(a)) == int(np.argmax(b)) for a, b in zip(reference, exported, strict=True) if len(a)]
     same_side = [(a.max() > 0) == (b.max() > 0) for a, b in zip(reference, exported, strict=True) if len(a)]
@@ -147,7 +148,7 @@ def packaged_metrics(folder: Path, groups: Sequence[ReaderGroup]) -> dict[str, f
     """The exported model's own validation metrics on `groups` (a slow test reproduces them)."""
     from evals.reader.train import group_metrics
 
-    reader = OnnxSentenceReader(folder, threads=2)
+    reader = OnnxSentenceReader(folder, threads=os.cpu_count() or 1)
     return group_metrics(groups, [reader.logits(g.question, g.candidates) for g in groups])
 
 
