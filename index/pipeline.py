@@ -187,6 +187,8 @@ class Indexer:
         if rebuild:
             ChromaIndex.drop(settings)
             manifest.clear()
+        if manifest.article_count() == 0:  # every article this run writes is dated by today's resolver
+            manifest.set_meta({"dates_version": DATES_VERSION})
         chroma = ChromaIndex.open_for_write(settings)
         manifest.set_meta({  # recorded again, with the dimension, by the model that embeds (`_embed_and_write`)
             "embedding_model": wanted.name,

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index.dates import find_date_mentions
 from index.index_reader import open_reader, read_status
 from index.invariants import check_invariants
 from index.lock import IndexLock
@@ -90,6 +91,24 @@ def test_unchanged_corpus_embeds_nothing(hash_settings, small_corpus) -> None:
     assert again.seconds < first.seconds
     assert snapshot(hash_settings) == before
     assert open_reader(hash_settings).generation() == gen, "a no-op run must not invalidate readers"
+
+
+def test_a_new_index_dates_each_article_once(hash_settings, seeds_copy, monkeypatch) -> None:
+    """Articles are dated as they are written; a first run does not date them all again after."""
+    import index.pipeline
+    import index.work
+
+    calls: list[str] = []
+
+    def counting(article):
+        calls.append(article.id)
+        return find_date_mentions(article)
+
+    monkeypatch.setattr(index.work, "find_date_mentions", counting)
+    monkeypatch.setattr(index.pipeline, "find_date_mentions", counting)
+    report, _ = _index(hash_settings, [seeds_copy])
+    assert report.added >= 5 and sorted(calls) == sorted(set(calls)) and len(calls) == report.added
+    assert check_invariants(hash_settings) == [] and not needs_indexing(hash_settings, [seeds_copy])
 
 
 def test_changed_file_is_re_embedded_and_its_old_version_removed(hash_settings, small_corpus) -> None:
