@@ -208,7 +208,7 @@ def ensure_onnx_export(settings: Settings, embedder: Embedder) -> Path | None:
     """The ONNX export of `embedder`'s model in the cache, made now if missing; None where it cannot be
     made (logged: the query path then runs torch, slower to start but with the same vectors) or
     where `embedder` is not a sentence-transformers model (a stand-in has nothing to export)."""
-    from index.onnx_embedder import ExportError, export_dir, export_onnx
+    from index.onnx_embedder import ExportError, export_dir, export_onnx, stale_exports
 
     if not isinstance(embedder, SentenceTransformerEmbedder):
         return None
@@ -216,11 +216,15 @@ def ensure_onnx_export(settings: Settings, embedder: Embedder) -> Path | None:
     if target.is_dir():
         return target
     try:
-        return export_onnx(embedder, target)
+        made = export_onnx(embedder, target)
     except (ExportError, OSError) as exc:
         log.warning("no ONNX export of %r for the query path (%s); questions are embedded with torch",
                     embedder.name, exc)
         return None
+    for stale in stale_exports(settings.model_cache_dir):  # ~90 MB each: a reinstall must not add one
+        log.info("removing the stale ONNX export %s", stale)
+        shutil.rmtree(stale, ignore_errors=True)
+    return made
 
 
 def _open_export(settings: Settings, folder: Path) -> OnnxEmbedder | str:

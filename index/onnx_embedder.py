@@ -14,6 +14,8 @@ is made once per model and machine, when the torch model is loaded anyway (an in
 run, or the first question on a machine that has none), and kept in
 `settings.model_cache_dir` under a key of the model's name, its weights' size and
 modification time, and `EXPORT_VERSION`; a half-written export never replaces a whole one.
+Making one removes those no model will ask for again (`stale_exports`: an older version's,
+or of weights that changed or were uninstalled), so reinstalls do not fill the cache.
 
 Deliberately left out: indexing (its late-chunked sentence vectors need token vectors,
 which torch gives in the same pass) and quantisation (it would change the vectors the
@@ -68,6 +70,24 @@ def export_dir(cache_dir: Path, name: str, location: str) -> Path:
     key = hashlib.sha256(f"{EXPORT_VERSION}|{name}|{location}|{_weights_fingerprint(location)}".encode()).hexdigest()
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-")[-60:] or "model"
     return cache_dir / "query-encoders" / f"{slug}-{key[:16]}"
+
+
+def stale_exports(cache_dir: Path) -> list[Path]:
+    """Exports in the cache no model will ask for again: of another `EXPORT_VERSION`, or of weights
+    that changed or are gone from where they were loaded (their key is no longer their folder).
+    Exports of other models and of other installs whose weights are still in place are kept;
+    an export being written (a hidden folder) or one whose description cannot be read is left
+    to the code that opens it."""
+    stale = []
+    for folder in sorted((cache_dir / "query-encoders").glob("[!.]*")):
+        try:
+            meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+            version, name, location = meta["version"], str(meta["name"]), str(meta["location"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if version != EXPORT_VERSION or export_dir(cache_dir, name, location) != folder:
+            stale.append(folder)
+    return stale
 
 
 def export_onnx(embedder: SentenceTransformerEmbedder, target: Path) -> Path:

@@ -139,3 +139,33 @@ def test_a_damaged_export_is_made_again_not_a_crash(tmp_path, indexed, real_embe
     question = "Who signed the agreement, and when?"
     assert float(embedder.embed_query(question) @ real_embedder.embed_query(question)) >= 0.9999
     assert (folder / MODEL_FILE).stat().st_size > 1_000_000
+
+
+def test_stale_exports_are_those_of_changed_or_vanished_weights_or_another_version(indexed, real_embedder, tmp_path):
+    """The cache keeps one export per model and install: a reinstall's or an older version's is stale."""
+    from index.onnx_embedder import EXPORT_VERSION, stale_exports
+
+    cache = tmp_path / "cache"
+    shutil.copytree(indexed.model_cache_dir, cache)
+    current = export_dir(cache, real_embedder.name, real_embedder.location)
+    assert current.is_dir() and stale_exports(cache) == []
+
+    def copy_as(folder_name: str, **meta_changes) -> Path:
+        folder = current.parent / folder_name
+        shutil.copytree(current, folder)
+        meta = {**json.loads((current / META_FILE).read_text()), **meta_changes}
+        (folder / META_FILE).write_text(json.dumps(meta))
+        return folder
+
+    moved_weights = copy_as("all-MiniLM-L6-v2-0000000000000000")  # the key of weights since changed
+    gone = copy_as("all-MiniLM-L6-v2-1111111111111111", location=str(tmp_path / "uninstalled"))
+    older = copy_as("all-MiniLM-L6-v2-2222222222222222", version=EXPORT_VERSION - 1)
+    hub = export_dir(cache, "some/hub-model", "some/hub-model")  # a name the library resolved itself
+    shutil.copytree(current, hub)
+    (hub / META_FILE).write_text(json.dumps({**json.loads((current / META_FILE).read_text()),
+                                             "name": "some/hub-model", "location": "some/hub-model"}))
+    in_progress = current.parent / f".{current.name}.tmp123"  # another process writing an export
+    in_progress.mkdir()
+    unreadable = current.parent / "all-MiniLM-L6-v2-3333333333333333"
+    unreadable.mkdir()
+    assert stale_exports(cache) == sorted([moved_weights, gone, older])

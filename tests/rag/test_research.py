@@ -69,6 +69,24 @@ def test_a_cited_sentence_carries_its_resolved_dates_and_the_storys_copies(reade
     assert done.also_in[0].source == "Wire Service"
 
 
+def test_a_storys_copies_are_read_once_for_every_copy_cited(corpus, hash_embedder, monkeypatch) -> None:
+    """Each copy lists the others, never itself; the group's articles are read once, not once per copy."""
+    original, copy = corpus[0], corpus[-1]
+    title, text = "Again: " + copy.title, copy.text + " (Updated.)"
+    again = dataclasses.replace(copy, id=article_id(title, text, None), title=title, text=text,
+                                source_path="wire/again.txt")
+    articles = [*corpus, again]
+    reader = FakeIndexReader(articles, chunk_articles(articles), hash_embedder)
+    reads: list[str] = []
+    read = reader.article
+    monkeypatch.setattr(reader, "article", lambda aid: reads.append(aid) or read(aid))
+    provenance = Provenance(reader)
+    story = {original.id, copy.id, again.id}
+    for member in (original, copy, again, original):
+        assert {r.article_id for r in provenance.copies_of(member.id)} == story - {member.id}
+    assert sorted(reads) == sorted(story)
+
+
 def test_an_undated_quote_has_no_dates_and_an_unrepublished_story_no_copies(reader, corpus) -> None:
     article = corpus[5]
     first = article.text.split(".")[0]
